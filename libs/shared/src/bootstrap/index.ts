@@ -1,0 +1,3 @@
+export * from './runtime.js';
+export * from './core.module.js';
+export * from './bootstrap.js';

@@ -1,0 +1,134 @@
+import { plainToInstance, Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
+import type { ServiceName } from '../contracts/services.js';
+
+export type RunMode = 'embedded' | 'production';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export const DEFAULT_PORTS: Record<ServiceName, number> = { intake: 3001, dispatch: 3002, 'sms-survey': 3003, kpi: 3004 };
+
+/** Environment prefix of a service: intake → INTAKE, sms-survey → SMS_SURVEY. */
+export function envPrefix(service: ServiceName): string {
+  return service.toUpperCase().replace(/-/g, '_');
+}
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+
+/** The environment as read; validated once at start-up. */
+class RawEnvironment {
+  @IsIn(['embedded', 'production'], { message: 'HEATING_MODE must be "embedded" or "production"' })
+  HEATING_MODE: RunMode;
+
+  @ValidateIf((e: RawEnvironment) => e.HEATING_MODE === 'production')
+  @Matches(/^postgres(ql)?:\/\/.+/, { message: 'DATABASE_URL (or <SERVICE>_DATABASE_URL) must be a postgres:// URL in production mode' })
+  DATABASE_URL?: string;
+
+  @ValidateIf((e: RawEnvironment) => e.HEATING_MODE === 'production')
+  @Matches(/^amqps?:\/\/.+/, { message: 'AMQP_URL must be an amqp:// or amqps:// URL in production mode' })
+  AMQP_URL?: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'PORT must be an integer' })
+  @Min(1, { message: 'PORT must be between 1 and 65535' })
+  @Max(65535, { message: 'PORT must be between 1 and 65535' })
+  PORT: number;
+
+  @IsString() HOST: string;
+
+  @ValidateIf((e: RawEnvironment) => e.HEATING_MODE === 'production' || e.AUTH_SECRET !== undefined)
+  @IsString({ message: 'AUTH_SECRET must be set' })
+  @MinLength(32, { message: 'AUTH_SECRET must be at least 32 characters' })
+  AUTH_SECRET?: string;
+
+  @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
+  LOG_LEVEL: LogLevel;
+
+  @Matches(/^\d+(,\d+)*$/, { message: 'MESSAGE_RETRY_DELAYS_MS must be a comma-separated list of milliseconds, e.g. 1000,10000,60000' })
+  MESSAGE_RETRY_DELAYS_MS: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'AMQP_PREFETCH must be an integer' })
+  @Min(1, { message: 'AMQP_PREFETCH must be between 1 and 1000' })
+  @Max(1000, { message: 'AMQP_PREFETCH must be between 1 and 1000' })
+  AMQP_PREFETCH: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'DATABASE_POOL_SIZE must be an integer' })
+  @Min(1, { message: 'DATABASE_POOL_SIZE must be between 1 and 100' })
+  @Max(100, { message: 'DATABASE_POOL_SIZE must be between 1 and 100' })
+  DATABASE_POOL_SIZE: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'OUTBOX_POLL_MS must be an integer' })
+  @Min(10, { message: 'OUTBOX_POLL_MS must be between 10 and 60000' })
+  @Max(60_000, { message: 'OUTBOX_POLL_MS must be between 10 and 60000' })
+  OUTBOX_POLL_MS: number;
+
+  @IsOptional() @IsString() DATA_DIR?: string;
+}
+
+export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
+
+export interface ServiceConfig {
+  service: ServiceName;
+  mode: RunMode;
+  host: string;
+  port: number;
+  database: DatabaseConfig;
+  amqp?: { url: string; prefetch: number };
+  authSecret?: string;
+  logLevel: LogLevel;
+  retryDelaysMs: number[];
+  outboxPollMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/**
+ * Reads a service's settings from the environment. `<SERVICE>_PORT` and `<SERVICE>_DATABASE_URL`
+ * (e.g. SMS_SURVEY_DATABASE_URL) override PORT and DATABASE_URL, so one environment can describe
+ * the whole suite. Throws ConfigError naming every wrong setting.
+ */
+export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, defaultMode: RunMode): ServiceConfig {
+  const prefix = envPrefix(service);
+  const raw = plainToInstance(RawEnvironment, {
+    HEATING_MODE: env.HEATING_MODE ?? defaultMode,
+    DATABASE_URL: env[`${prefix}_DATABASE_URL`] ?? env.DATABASE_URL,
+    AMQP_URL: env.AMQP_URL,
+    PORT: env[`${prefix}_PORT`] ?? env.PORT ?? String(DEFAULT_PORTS[service]),
+    HOST: env.HOST ?? (defaultMode === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
+    AUTH_SECRET: env.AUTH_SECRET,
+    LOG_LEVEL: env.LOG_LEVEL ?? 'info',
+    MESSAGE_RETRY_DELAYS_MS: env.MESSAGE_RETRY_DELAYS_MS ?? '1000,10000,60000',
+    AMQP_PREFETCH: env.AMQP_PREFETCH ?? '32',
+    DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE ?? '10',
+    OUTBOX_POLL_MS: env.OUTBOX_POLL_MS ?? '500',
+    DATA_DIR: env.DATA_DIR,
+  });
+  const errors = validateSync(raw);
+  if (errors.length > 0) {
+    throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  }
+  const mode = raw.HEATING_MODE;
+  return {
+    service,
+    mode,
+    host: raw.HOST,
+    port: raw.PORT,
+    database:
+      mode === 'production'
+        ? { kind: 'postgres', url: raw.DATABASE_URL!, poolSize: raw.DATABASE_POOL_SIZE }
+        : { kind: 'pglite', dataDir: `${raw.DATA_DIR ?? '.data'}/${service}` },
+    amqp: mode === 'production' ? { url: raw.AMQP_URL!, prefetch: raw.AMQP_PREFETCH } : undefined,
+    authSecret: raw.AUTH_SECRET,
+    logLevel: raw.LOG_LEVEL,
+    retryDelaysMs: raw.MESSAGE_RETRY_DELAYS_MS.split(',').map(Number),
+    outboxPollMs: raw.OUTBOX_POLL_MS,
+  };
+}

@@ -1,0 +1,3 @@
+export * from './services.js';
+export * from './enums.js';
+export * from './events.js';

@@ -1,0 +1,68 @@
+import { mkdirSync } from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
+import { createPgConfig } from '@electric-sql/pglite/node-postgres';
+import { DataSource } from 'typeorm';
+import type { MixedList, EntitySchema } from 'typeorm';
+import type { DatabaseConfig } from '../config/service-config.js';
+import { MessagingTables1764400000000 } from '../messaging/messaging-tables.migration.js';
+
+export interface SchemaDefinition {
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
+  entities: MixedList<Function | string | EntitySchema>;
+  /** The service's own migrations, in order; the messaging tables migration is prepended. */
+  migrations: Array<new () => unknown>;
+}
+
+/**
+ * Opens the service's database (PostgreSQL, or PGlite in its own data folder in embedded mode)
+ * and applies pending migrations. Never `synchronize`.
+ */
+export async function openDataSource(config: DatabaseConfig, schema: SchemaDefinition): Promise<DataSource> {
+  const common = {
+    type: 'postgres' as const,
+    entities: schema.entities,
+    migrations: [MessagingTables1764400000000, ...schema.migrations] as Array<new () => never>,
+    migrationsTableName: 'schema_migration',
+    synchronize: false,
+    logging: false,
+  };
+  let dataSource: DataSource;
+  if (config.kind === 'postgres') {
+    dataSource = new DataSource({
+      ...common,
+      url: config.url,
+      poolSize: config.poolSize,
+      connectTimeoutMS: 5_000,
+      extra: { idleTimeoutMillis: 30_000 },
+    });
+  } else {
+    mkdirSync(config.dataDir, { recursive: true });
+    const pglite = new PGlite(config.dataDir, { extensions: { pg_trgm } });
+    const pg = createPgConfig(pglite);
+    dataSource = new DataSource({
+      ...common,
+      host: pg.host,
+      port: pg.port,
+      username: pg.user,
+      password: pg.password,
+      database: pg.database,
+      // PGlite is a single session: one connection, so transactions stay isolated by serialising.
+      poolSize: 1,
+      extra: { connection: pg.connection },
+    });
+    const destroy = dataSource.destroy.bind(dataSource);
+    dataSource.destroy = async () => {
+      await destroy();
+      await pglite.close();
+    };
+  }
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: 'each' });
+  } catch (error) {
+    await dataSource.destroy().catch(() => undefined);
+    throw error;
+  }
+  return dataSource;
+}

@@ -1,0 +1,52 @@
+import { Catch, HttpException, Logger } from '@nestjs/common';
+import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
+import type { Response } from 'express';
+import { AppError } from './app-error.js';
+import type { ErrorBody } from './app-error.js';
+
+const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006']);
+
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: string }).code ?? (error as { driverError?: { code?: string } }).driverError?.code;
+  if (code && DB_UNAVAILABLE_CODES.has(code)) return true;
+  return /Connection terminated|connection timeout|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(
+    error.message,
+  );
+}
+
+/** Maps every failure of an HTTP request to `{code, message, field?}`; a client's mistake is never a 500. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    if (host.getType() !== 'http') throw exception;
+    const response = host.switchToHttp().getResponse<Response>();
+    const [status, body] = this.toResponse(exception);
+    if (status >= 500) this.logger.error({ err: exception, code: body.code }, 'request failed');
+    response.status(status).json(body);
+  }
+
+  private toResponse(exception: unknown): [number, ErrorBody] {
+    if (exception instanceof AppError) {
+      return [exception.status, { code: exception.code, message: exception.message, ...(exception.field ? { field: exception.field } : {}) }];
+    }
+    if (exception instanceof HttpException) {
+      const status = exception.getStatus();
+      if (status === 404) return [404, { code: 'NOT_FOUND', message: '请求的地址不存在，请查看 /docs 中的接口说明' }];
+      if (status === 413) return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大' }];
+      if (status === 400) return [400, { code: 'BAD_REQUEST', message: `请求参数不正确：${exception.message}` }];
+      return [status, { code: `HTTP_${status}`, message: exception.message }];
+    }
+    const parseError = exception as { type?: string; status?: number };
+    if (parseError?.type === 'entity.parse.failed') {
+      return [400, { code: 'MALFORMED_JSON', message: '请求体不是有效的 JSON，请检查括号、引号和逗号' }];
+    }
+    if (parseError?.type === 'entity.too.large') return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大' }];
+    if (isDatabaseUnavailable(exception)) {
+      return [503, { code: 'SERVICE_UNAVAILABLE', message: '系统暂时无法处理请求（数据库不可用），本次请求未保存，请稍后重试' }];
+    }
+    return [500, { code: 'INTERNAL_ERROR', message: '系统内部错误，请稍后重试；如持续出现请联系平台运维' }];
+  }
+}

@@ -1,0 +1,3 @@
+export * from './app-error.js';
+export * from './validation.js';
+export * from './error.filter.js';

@@ -1,0 +1,183 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import type { EventPayload, EventType } from '../../contracts/events.js';
+import type { ServiceName } from '../../contracts/services.js';
+import { SERVICE_NAME } from '../../config/tokens.js';
+import { CLOCK } from '../../time/clock.js';
+import type { Clock } from '../../time/clock.js';
+import { newEnvelope } from '../envelope.js';
+import type { EventEnvelope } from '../envelope.js';
+import { EVENT_PUBLISHER } from '../publisher.js';
+import type { EventPublisher } from '../publisher.js';
+
+/** Marker put on a query runner whose transaction wrote to the outbox (read after commit). */
+export const OUTBOX_PENDING = 'outboxPending';
+
+/**
+ * Records an event in the same transaction as the change it describes (transactional outbox).
+ * Call it with the transaction's EntityManager; the relay publishes after commit.
+ */
+@Injectable()
+export class Outbox {
+  constructor(
+    @Inject(SERVICE_NAME) private readonly service: ServiceName,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async add<T extends EventType>(em: EntityManager, type: T, payload: EventPayload<T>): Promise<EventEnvelope> {
+    if (!em.queryRunner?.isTransactionActive) throw new Error('Outbox.add must run inside a transaction');
+    const env = newEnvelope(this.service, type, payload, this.clock.now());
+    await em.query(
+      `INSERT INTO outbox_message (message_id, event_type, event_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5)`,
+      [env.id, env.type, env.version, JSON.stringify(env.payload), env.occurredAt],
+    );
+    em.queryRunner.data = { ...(em.queryRunner.data ?? {}), [OUTBOX_PENDING]: true };
+    return env;
+  }
+}
+
+export const RELAY_SETTINGS = Symbol('RELAY_SETTINGS');
+
+export interface RelaySettings {
+  batchSize: number;
+  pollIntervalMs: number;
+  maxBackoffMs: number;
+}
+
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  event_type: string;
+  event_version: number;
+  payload: unknown;
+  occurred_at: Date | string;
+}
+
+/**
+ * Publishes outbox rows in id order, in batches claimed with FOR UPDATE SKIP LOCKED so replicas
+ * share the work; a row is marked published only after the broker confirmed it. While the broker
+ * is down rows simply wait (backoff), and go out once it is back.
+ */
+@Injectable()
+export class OutboxRelay implements OnApplicationShutdown {
+  private readonly logger = new Logger('OutboxRelay');
+  private timer?: NodeJS.Timeout;
+  private running = false;
+  private rerun = false;
+  private started = false;
+  private failures = 0;
+  private draining?: Promise<void>;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
+    @Inject(SERVICE_NAME) private readonly service: ServiceName,
+    @Inject(RELAY_SETTINGS) private readonly settings: RelaySettings,
+  ) {
+    // Wake up right after a transaction that wrote to the outbox commits.
+    dataSource.subscribers.push({
+      afterTransactionCommit: (event) => {
+        const data = event.queryRunner.data as Record<string, unknown> | undefined;
+        if (data?.[OUTBOX_PENDING]) {
+          data[OUTBOX_PENDING] = false;
+          this.kick();
+        }
+      },
+    });
+  }
+
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    this.kick();
+  }
+
+  /** Asks for a drain soon (after a commit that wrote to the outbox). */
+  kick(): void {
+    if (!this.started) return;
+    if (this.running) {
+      this.rerun = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  /** Publishes everything pending now; for tests and shutdown. */
+  async flush(): Promise<void> {
+    while (this.draining) await this.draining;
+    await this.drainOnce();
+  }
+
+  async pendingCount(): Promise<number> {
+    const rows = await this.dataSource.query(`SELECT count(*)::int AS n FROM outbox_message WHERE published_at IS NULL`);
+    return rows[0].n;
+  }
+
+  onApplicationShutdown(): void {
+    this.started = false;
+    clearTimeout(this.timer);
+  }
+
+  private schedule(delayMs: number): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.run(), delayMs);
+    this.timer.unref();
+  }
+
+  private async run(): Promise<void> {
+    if (!this.started || this.running) return;
+    this.running = true;
+    this.rerun = false;
+    let next = this.settings.pollIntervalMs;
+    try {
+      this.draining = this.drainOnce();
+      await this.draining;
+      if (this.failures > 0) this.logger.log(`outbox relay recovered after ${this.failures} failed attempts`);
+      this.failures = 0;
+    } catch (error) {
+      this.failures++;
+      next = Math.min(this.settings.maxBackoffMs, 200 * 2 ** Math.min(this.failures, 10));
+      if (this.failures === 1 || this.failures % 20 === 0) {
+        this.logger.warn(`outbox relay cannot publish (attempt ${this.failures}), retrying in ${next} ms: ${(error as Error).message}`);
+      }
+    } finally {
+      this.draining = undefined;
+      this.running = false;
+    }
+    if (this.started) this.schedule(this.rerun && this.failures === 0 ? 0 : next);
+  }
+
+  private async drainOnce(): Promise<void> {
+    for (;;) {
+      const claimed = await this.publishBatch();
+      if (claimed < this.settings.batchSize) return;
+    }
+  }
+
+  private async publishBatch(): Promise<number> {
+    return this.dataSource.transaction(async (em) => {
+      const rows: OutboxRow[] = await em.query(
+        `SELECT id, message_id, event_type, event_version, payload, occurred_at FROM outbox_message
+          WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
+        [this.settings.batchSize],
+      );
+      if (rows.length === 0) return 0;
+      await this.publisher.publish(rows.map((r) => this.toEnvelope(r)));
+      await em.query(`UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      return rows.length;
+    });
+  }
+
+  private toEnvelope(row: OutboxRow): EventEnvelope {
+    return {
+      id: row.message_id,
+      type: row.event_type,
+      version: row.event_version,
+      occurredAt: new Date(row.occurred_at).toISOString(),
+      producer: this.service,
+      payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+    };
+  }
+}
