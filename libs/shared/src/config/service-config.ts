@@ -66,6 +66,9 @@ class RawEnvironment {
   OUTBOX_POLL_MS: number;
 
   @IsOptional() @IsString() DATA_DIR?: string;
+
+  @IsIn(['true', 'false'], { message: 'SEED_DEMO_DATA must be "true" or "false"' })
+  SEED_DEMO_DATA: string;
 }
 
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -81,6 +84,8 @@ export interface ServiceConfig {
   logLevel: LogLevel;
   retryDelaysMs: number[];
   outboxPollMs: number;
+  /** Load the deterministic Liaoning demo registry into an empty database (embedded default). */
+  seedDemoData: boolean;
 }
 
 export class ConfigError extends Error {
@@ -110,6 +115,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE ?? '10',
     OUTBOX_POLL_MS: env.OUTBOX_POLL_MS ?? '500',
     DATA_DIR: env.DATA_DIR,
+    SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? (defaultMode === 'embedded' ? 'true' : 'false'),
   });
   const errors = validateSync(raw);
   if (errors.length > 0) {
@@ -130,5 +136,6 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     logLevel: raw.LOG_LEVEL,
     retryDelaysMs: raw.MESSAGE_RETRY_DELAYS_MS.split(',').map(Number),
     outboxPollMs: raw.OUTBOX_POLL_MS,
+    seedDemoData: raw.SEED_DEMO_DATA === 'true',
   };
 }

@@ -3,6 +3,7 @@ import {
   IsInt,
   IsISO8601,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   IsUUID,
@@ -39,7 +40,8 @@ export class ComplaintReceivedV1 {
   @IsIn(CASE_TYPES) type: CaseType;
   @IsIn(CATEGORIES) category: Category;
   @IsString() @IsNotEmpty() communityName: string;
-  @ValidateNested() @Type(() => AddressV1) address: AddressV1;
+  /** @IsObject: @ValidateNested alone lets a missing (undefined) address through. */
+  @IsObject() @ValidateNested() @Type(() => AddressV1) address: AddressV1;
   @IsString() description: string;
   /** Full number: the handling company calls the resident, sms-survey texts them. Never logged. */
   @IsString() @IsNotEmpty() phone: string;

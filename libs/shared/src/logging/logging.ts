@@ -7,7 +7,9 @@ import { maskPhonesInText } from '../phone/phone.js';
 /** Masks phone numbers in every string of a log record (bounded depth: logs are small objects). */
 export function maskLogValue(value: unknown, depth = 0): unknown {
   if (typeof value === 'string') return maskPhonesInText(value);
-  if (depth > 5 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object' || value instanceof Date) return value;
+  // Past the depth bound nothing is inspected, so nothing may pass through unmasked.
+  if (depth > 5) return '[...]';
   if (value instanceof Error) {
     return { type: value.name, message: maskPhonesInText(value.message), stack: value.stack && maskPhonesInText(value.stack) };
   }

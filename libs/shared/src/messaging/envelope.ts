@@ -67,7 +67,12 @@ export function validateEnvelope(value: unknown): EventEnvelope {
   if (env.version !== contract.version) {
     throw new PoisonMessageError(`unsupported version ${env.version} of "${env.type}" (this build reads v${contract.version})`);
   }
-  const payload = plainToInstance(contract.payload as new () => object, env.payload ?? {});
+  const body: unknown = env.payload ?? {};
+  if (typeof body !== 'object' || Array.isArray(body)) {
+    // validateSync finds nothing wrong with a number or an array, so refuse them here.
+    throw new PoisonMessageError(`payload of "${env.type}" v${env.version} is invalid: not an object`);
+  }
+  const payload = plainToInstance(contract.payload as new () => object, body);
   const errors = validateSync(payload, { forbidUnknownValues: false });
   if (errors.length > 0) {
     const fields = errors.map((e) => e.property).join(', ');

@@ -12,7 +12,7 @@ export function maskPhone(phone: string): string {
   return /^\d{11}$/.test(phone) ? `${phone.slice(0, 3)}****${phone.slice(7)}` : '***';
 }
 
-const PHONE_IN_TEXT = /(?<!\d)(?:\+?86)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)/g;
+const PHONE_IN_TEXT = /(?<!\d)(?:(?:\+|00)?86)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)/g;
 
 /** Masks every mainland mobile number inside free text (log lines, notes). */
 export function maskPhonesInText(text: string): string {

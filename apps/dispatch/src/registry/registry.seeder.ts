@@ -1,0 +1,35 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { SERVICE_CONFIG } from '#shared';
+import type { ServiceConfig } from '#shared';
+import { buildDemoRegistry } from './demo-registry.js';
+import { Authority, Community, Company, Station } from './registry.entities.js';
+
+/** Loads the deterministic Liaoning demo registry into an empty database when configured to. */
+@Injectable()
+export class RegistrySeeder implements OnModuleInit {
+  private readonly logger = new Logger('RegistrySeeder');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    if (!this.config.seedDemoData) return;
+    if ((await this.dataSource.getRepository(Company).count()) > 0) return;
+    const demo = buildDemoRegistry();
+    await this.dataSource.transaction(async (em) => {
+      await em.insert(Authority, demo.authorities);
+      for (let i = 0; i < demo.companies.length; i += 200) {
+        await em.insert(Company, demo.companies.slice(i, i + 200).map((c) => ({ ...c, webhookUrl: null, webhookSecret: null })));
+      }
+      for (let i = 0; i < demo.stations.length; i += 300) await em.insert(Station, demo.stations.slice(i, i + 300));
+      for (let i = 0; i < demo.communities.length; i += 300) await em.insert(Community, demo.communities.slice(i, i + 300));
+    });
+    this.logger.log(
+      `demo registry loaded: ${demo.authorities.length} authorities, ${demo.companies.length} companies, ${demo.stations.length} stations, ${demo.communities.length} communities`,
+    );
+  }
+}

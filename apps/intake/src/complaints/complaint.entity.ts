@@ -1,0 +1,39 @@
+import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+import type { CaseType, Category, Channel, Rating, Resolution } from '#shared';
+import type { CaseStatus } from '../status/case-status.js';
+import { StatusEntry } from '../status/status-entry.entity.js';
+
+/** 工单 as intake recorded it, plus the status it has reached downstream. */
+@Entity('complaint')
+export class Complaint {
+  @PrimaryColumn('uuid') id: string;
+  @Column('text', { name: 'case_number', unique: true }) caseNumber: string;
+  @Column('text') channel: Channel;
+  @Column('text') type: CaseType;
+  @Column('text') category: Category;
+  @Column('text', { name: 'community_name' }) communityName: string;
+  @Column('text', { name: 'city_code' }) cityCode: string;
+  @Column('text', { name: 'district_code' }) districtCode: string;
+  @Column('text') street: string;
+  @Column('text', { nullable: true }) building: string | null;
+  @Column('text', { nullable: true }) unit: string | null;
+  @Column('text', { nullable: true }) room: string | null;
+  @Column('text') description: string;
+  /** Verified number of the resident (caller ID for hotline). Masked in every response. */
+  @Column('text') phone: string;
+  @Column('text', { name: 'contact_name', nullable: true }) contactName: string | null;
+  @Column('text', { name: 'named_company_id', nullable: true }) namedCompanyId: string | null;
+  @Column('real', { name: 'indoor_temperature_c', nullable: true }) indoorTemperatureC: number | null;
+  @Column('int', { name: 'days_without_heat', nullable: true }) daysWithoutHeat: number | null;
+  @Column('text', { name: 'recorded_by', nullable: true }) recordedBy: string | null;
+  @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey: string | null;
+  @Column('text') status: CaseStatus;
+  @Column('text', { nullable: true }) resolution: Resolution | null;
+  @Column('text', { name: 'company_id', nullable: true }) companyId: string | null;
+  @Column('text', { nullable: true }) rating: Rating | null;
+  @Column('timestamptz', { name: 'received_at' }) receivedAt: Date;
+  @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
+
+  @OneToMany(() => StatusEntry, (e) => e.complaint)
+  history?: StatusEntry[];
+}

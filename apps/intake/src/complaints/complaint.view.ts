@@ -1,0 +1,43 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { CATEGORY_LABELS, maskPhone } from '#shared';
+import type { Complaint } from './complaint.entity.js';
+import type { StatusEntry } from '../status/status-entry.entity.js';
+
+export class StatusEntryView {
+  @ApiProperty() status: string;
+  @ApiProperty({ example: '已转交负责您小区的供热企业办理' }) text: string;
+  @ApiProperty() at: string;
+}
+
+/** A case as operators and residents see it: phone masked, status in plain Chinese. */
+export class ComplaintView {
+  @ApiProperty() caseId: string;
+  @ApiProperty({ example: 'GR-20261129-000123' }) caseNumber: string;
+  @ApiProperty() type: string;
+  @ApiProperty() category: string;
+  @ApiProperty({ example: '室温不达标' }) categoryText: string;
+  @ApiProperty() communityName: string;
+  @ApiProperty({ example: '138****5678' }) phone: string;
+  @ApiProperty() status: string;
+  @ApiProperty({ example: '已办结（问题已解决）' }) statusText: string;
+  @ApiPropertyOptional({ description: '重复诉求：已关联到的在办工单' }) linkedTo?: string;
+  @ApiProperty() receivedAt: string;
+  @ApiProperty({ type: [StatusEntryView] }) history: StatusEntryView[];
+}
+
+export function toComplaintView(c: Complaint, history: StatusEntry[]): ComplaintView {
+  const sorted = [...history].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id) - Number(b.id));
+  return {
+    caseId: c.id,
+    caseNumber: c.caseNumber,
+    type: c.type,
+    category: c.category,
+    categoryText: CATEGORY_LABELS[c.category],
+    communityName: c.communityName,
+    phone: maskPhone(c.phone),
+    status: c.status,
+    statusText: sorted.at(-1)?.text ?? '',
+    receivedAt: c.receivedAt.toISOString(),
+    history: sorted.map((h) => ({ status: h.status, text: h.text, at: h.at.toISOString() })),
+  };
+}
