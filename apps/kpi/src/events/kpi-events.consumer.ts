@@ -1,0 +1,48 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import type { EntityManager } from 'typeorm';
+import { Inbox } from '#shared';
+import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, ComplaintReceivedV1, EventEnvelope, SurveyRatedV1 } from '#shared';
+import { KpiProjector } from './kpi-projector.js';
+
+@Controller()
+export class KpiEventsConsumer {
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly projector: KpiProjector,
+  ) {}
+
+  @EventPattern('complaint.received')
+  async onReceived(@Payload() env: EventEnvelope<ComplaintReceivedV1>): Promise<void> {
+    // Stored for monitoring and rebuilds; the phone number is not kept in kpi.
+    const { phone: _phone, contactName: _name, ...rest } = env.payload;
+    await this.store({ ...env, payload: rest }, async () => undefined);
+  }
+
+  @EventPattern('case.dispatched')
+  async onDispatched(@Payload() env: EventEnvelope<CaseDispatchedV1>): Promise<void> {
+    await this.store(env, (em) => this.projector.onDispatched(em, env.payload));
+  }
+
+  @EventPattern('case.feedback_submitted')
+  async onFeedback(@Payload() env: EventEnvelope<CaseFeedbackSubmittedV1>): Promise<void> {
+    await this.store(env, (em) => this.projector.onFeedback(em, env.payload));
+  }
+
+  @EventPattern('case.closed')
+  async onClosed(@Payload() env: EventEnvelope<CaseClosedV1>): Promise<void> {
+    await this.store(env, (em) => this.projector.onClosed(em, env.payload));
+  }
+
+  @EventPattern('survey.rated')
+  async onRated(@Payload() env: EventEnvelope<SurveyRatedV1>): Promise<void> {
+    await this.store(env, (em) => this.projector.onRated(em, env.payload));
+  }
+
+  private async store(env: EventEnvelope, project: (em: EntityManager) => Promise<void>): Promise<void> {
+    await this.inbox.once(env, async (em) => {
+      await this.projector.record(em, env);
+      await project(em);
+    });
+  }
+}

@@ -1,0 +1,9 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+
+/** Who to ask about a case: learnt from complaint.received, used when the case closes. */
+@Entity('case_contact')
+export class CaseContact {
+  @PrimaryColumn('uuid', { name: 'case_id' }) caseId: string;
+  @Column('text', { name: 'case_number' }) caseNumber: string;
+  @Column('text') phone: string;
+}

@@ -1,0 +1,31 @@
+import { Controller } from '@nestjs/common';
+import { EventPattern, Payload } from '@nestjs/microservices';
+import { Inbox } from '#shared';
+import type { CaseClosedV1, ComplaintReceivedV1, EventEnvelope } from '#shared';
+import { CaseContact } from '../contacts/case-contact.entity.js';
+import { SmsSender } from '../gateway/sms-sender.js';
+import { SurveysService } from './surveys.service.js';
+
+@Controller()
+export class CaseEventsConsumer {
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly surveys: SurveysService,
+    private readonly sms: SmsSender,
+  ) {}
+
+  /** Remembers whom to ask once the case closes. */
+  @EventPattern('complaint.received')
+  async onComplaintReceived(@Payload() env: EventEnvelope<ComplaintReceivedV1>): Promise<void> {
+    const p = env.payload;
+    await this.inbox.once(env, async (em) => {
+      await em.upsert(CaseContact, { caseId: p.caseId, caseNumber: p.caseNumber, phone: p.phone }, ['caseId']);
+    });
+  }
+
+  @EventPattern('case.closed')
+  async onCaseClosed(@Payload() env: EventEnvelope<CaseClosedV1>): Promise<void> {
+    await this.inbox.once(env, (em) => this.surveys.onCaseClosed(em, env.payload));
+    this.sms.kick();
+  }
+}
