@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
@@ -19,6 +20,7 @@ const BATCH = 20;
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
   private timer?: NodeJS.Timeout;
+  private readonly detached = AsyncLocalStorage.snapshot();
   private running = false;
   private rerun = false;
   private stopped = false;
@@ -56,7 +58,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    // Detached from whatever request kicked us, so its logger context does not leak.
+    this.timer = setTimeout(() => this.detached(() => void this.tick()), delayMs);
     this.timer.unref();
   }
 

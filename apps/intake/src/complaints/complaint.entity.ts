@@ -1,7 +1,6 @@
-import { Column, Entity, OneToMany, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn } from 'typeorm';
 import type { CaseType, Category, Channel, Rating, Resolution } from '#shared';
 import type { CaseStatus } from '../status/case-status.js';
-import { StatusEntry } from '../status/status-entry.entity.js';
 
 /** 工单 as intake recorded it, plus the status it has reached downstream. */
 @Entity('complaint')
@@ -33,7 +32,4 @@ export class Complaint {
   @Column('text', { nullable: true }) rating: Rating | null;
   @Column('timestamptz', { name: 'received_at' }) receivedAt: Date;
   @Column('timestamptz', { name: 'updated_at' }) updatedAt: Date;
-
-  @OneToMany(() => StatusEntry, (e) => e.complaint)
-  history?: StatusEntry[];
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { IsNull } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, shanghaiMonth } from '#shared';
 import type { CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseClosedV1, Clock, EventEnvelope, SurveyRatedV1 } from '#shared';
@@ -57,7 +58,7 @@ export class KpiProjector {
   async onFeedback(em: EntityManager, p: CaseFeedbackSubmittedV1): Promise<void> {
     const c = await this.caseFor(em, p.caseId);
     const at = new Date(p.submittedAt);
-    const { affected } = await em.update(KpiCase, { caseId: p.caseId, feedbackAt: null as never }, { feedbackAt: at });
+    const { affected } = await em.update(KpiCase, { caseId: p.caseId, feedbackAt: IsNull() }, { feedbackAt: at });
     if (!affected) return;
     const days = Math.max(0, (at.getTime() - c.dispatchedAt.getTime()) / DAY_MS);
     await this.bump(em, this.units(c), c.month, { with_feedback: 1, feedback_days_sum: days });
@@ -65,14 +66,14 @@ export class KpiProjector {
 
   async onClosed(em: EntityManager, p: CaseClosedV1): Promise<void> {
     const c = await this.caseFor(em, p.caseId);
-    const { affected } = await em.update(KpiCase, { caseId: p.caseId, closedAt: null as never }, { closedAt: new Date(p.closedAt) });
+    const { affected } = await em.update(KpiCase, { caseId: p.caseId, closedAt: IsNull() }, { closedAt: new Date(p.closedAt) });
     if (!affected) return;
     await this.bump(em, this.units(c), c.month, { closed: 1 });
   }
 
   async onRated(em: EntityManager, p: SurveyRatedV1): Promise<void> {
     const c = await this.caseFor(em, p.caseId);
-    const { affected } = await em.update(KpiCase, { caseId: p.caseId, rating: null as never }, { rating: p.rating });
+    const { affected } = await em.update(KpiCase, { caseId: p.caseId, rating: IsNull() }, { rating: p.rating });
     if (!affected) return;
     await this.bump(em, this.units(c), c.month, { rated: 1, [p.rating]: 1 });
   }

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -18,6 +19,7 @@ const MAX_ATTEMPTS = 5;
 export class SmsSender implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SmsSender');
   private timer?: NodeJS.Timeout;
+  private readonly detached = AsyncLocalStorage.snapshot();
   private running = false;
   private rerun = false;
   private stopped = false;
@@ -80,7 +82,8 @@ export class SmsSender implements OnApplicationBootstrap, OnApplicationShutdown 
   private schedule(delayMs: number): void {
     if (this.stopped) return;
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.tick(), delayMs);
+    // Detached from whatever request kicked us, so its logger context does not leak.
+    this.timer = setTimeout(() => this.detached(() => void this.tick()), delayMs);
     this.timer.unref();
   }
 

@@ -146,7 +146,7 @@ describe('production mode refuses to start without its database, broker and a st
 describe('a wrong setting throws ConfigError whose message names the variable', () => {
   it.each([
     ['PORT', { PORT: 'abc' }],
-    ['PORT', { PORT: '0' }],
+    ['PORT', { PORT: '-1' }],
     ['PORT', { PORT: '70000' }],
     ['PORT', { PORT: '30.5' }],
     ['PORT', { INTAKE_PORT: 'x' }],

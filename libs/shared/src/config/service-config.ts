@@ -30,8 +30,8 @@ class RawEnvironment {
 
   @Transform(toInt)
   @IsInt({ message: 'PORT must be an integer' })
-  @Min(1, { message: 'PORT must be between 1 and 65535' })
-  @Max(65535, { message: 'PORT must be between 1 and 65535' })
+  @Min(0, { message: 'PORT must be between 0 (any free port) and 65535' })
+  @Max(65535, { message: 'PORT must be between 0 (any free port) and 65535' })
   PORT: number;
 
   @IsString() HOST: string;

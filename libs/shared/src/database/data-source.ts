@@ -59,10 +59,30 @@ export async function openDataSource(config: DatabaseConfig, schema: SchemaDefin
   }
   await dataSource.initialize();
   try {
-    await dataSource.runMigrations({ transaction: 'each' });
+    // PGlite has one connection and one process per folder: no lock needed (nor possible).
+    if (config.kind === 'postgres') await migrateExclusively(dataSource);
+    else await dataSource.runMigrations({ transaction: 'each' });
   } catch (error) {
     await dataSource.destroy().catch(() => undefined);
     throw error;
   }
   return dataSource;
 }
+
+/** Replicas starting together take turns: a session advisory lock around the migrations. */
+async function migrateExclusively(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner();
+  await runner.connect();
+  try {
+    await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await dataSource.runMigrations({ transaction: 'each' });
+    } finally {
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    await runner.release();
+  }
+}
+
+const MIGRATION_LOCK_KEY = 7_401_120_261;

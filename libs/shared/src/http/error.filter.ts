@@ -34,8 +34,13 @@ export class ErrorFilter implements ExceptionFilter {
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
+      const cause = exception.cause as { type?: string } | undefined;
+      if (exception.cause instanceof SyntaxError || cause?.type === 'entity.parse.failed') {
+        return [400, { code: 'MALFORMED_JSON', message: '请求体不是有效的 JSON，请检查括号、引号和逗号' }];
+      }
       if (status === 404) return [404, { code: 'NOT_FOUND', message: '请求的地址不存在，请查看 /docs 中的接口说明' }];
-      if (status === 413) return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大' }];
+      if (status === 413) return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大（上限 12 MB）' }];
+      if (status === 415) return [415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: '不支持的内容类型，请使用 application/json' }];
       if (status === 400) return [400, { code: 'BAD_REQUEST', message: `请求参数不正确：${exception.message}` }];
       return [status, { code: `HTTP_${status}`, message: exception.message }];
     }

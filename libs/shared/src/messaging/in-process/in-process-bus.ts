@@ -1,4 +1,4 @@
-import type { ServiceName } from '../../contracts/services.js';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { SERVICE_NAMES } from '../../contracts/services.js';
 import type { EventEnvelope } from '../envelope.js';
 import type { DeadLetter } from '../publisher.js';
@@ -33,6 +33,8 @@ interface InProcessQueue {
 export class InProcessBus {
   private readonly queues = new Map<string, InProcessQueue>();
   private closed = false;
+  /** Consumers run outside the publisher's async context (its request-scoped logger, for one). */
+  private readonly detached = AsyncLocalStorage.snapshot();
 
   constructor() {
     for (const service of SERVICE_NAMES) this.declareQueue(queueOf(service), SUBSCRIPTIONS[service]);
@@ -110,12 +112,14 @@ export class InProcessBus {
       const consumer = queue.consumer;
       queue.inFlight++;
       // The consumer settles every delivery itself (ack, retry or dead-letter); it never throws.
-      setImmediate(() => {
-        consumer(delivery).finally(() => {
-          queue.inFlight--;
-          this.pump(queue);
-        });
-      });
+      setImmediate(() =>
+        this.detached(() =>
+          consumer(delivery).finally(() => {
+            queue.inFlight--;
+            this.pump(queue);
+          }),
+        ),
+      );
     }
   }
 

@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -64,6 +65,7 @@ interface OutboxRow {
 export class OutboxRelay implements OnApplicationShutdown {
   private readonly logger = new Logger('OutboxRelay');
   private timer?: NodeJS.Timeout;
+  private readonly detached = AsyncLocalStorage.snapshot();
   private running = false;
   private rerun = false;
   private started = false;
@@ -122,7 +124,8 @@ export class OutboxRelay implements OnApplicationShutdown {
 
   private schedule(delayMs: number): void {
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => void this.run(), delayMs);
+    // Detached from whatever request kicked us, so its logger context does not leak.
+    this.timer = setTimeout(() => this.detached(() => void this.run()), delayMs);
     this.timer.unref();
   }
 

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { ConfigError } from '#shared';
+import { startEmbeddedSuite } from './suite.js';
+
+const reset = process.argv.includes('--reset');
+const dataDir = process.env.DATA_DIR ?? '.data';
+
+try {
+  const suite = await startEmbeddedSuite({ dataDir, reset });
+  const day = 24 * 3600;
+  const operator = await suite.tokens.sign({ sub: 'demo-operator', role: 'operator' }, 30 * day);
+  const province = await suite.tokens.sign({ sub: 'demo-province', role: 'province' }, 30 * day);
+  const company = await suite.tokens.sign({ sub: 'demo-duty-HC0001', role: 'company', unitId: 'HC0001' }, 30 * day);
+  const lines = [
+    '',
+    '供热直通车 — embedded suite is up (PGlite + in-process bus, data in ' + dataDir + ')',
+    '',
+    ...Object.entries(suite.urls).map(
+      ([name, url]) => `  ${name.padEnd(10)} ${url}   docs ${url}/docs   ready ${url}/health/ready`,
+    ),
+    '',
+    '  Operator token (话务员, 30 days):',
+    `    ${operator}`,
+    '  Province token (省级/平台运维: SMS console, ops, all indicators):',
+    `    ${province}`,
+    '  Company token for HC0001 (和平区恒温供热有限公司):',
+    `    ${company}`,
+    '',
+    '  Try: curl -s -X POST ' + suite.urls.intake + '/api/v1/complaints -H "Authorization: Bearer $OPERATOR" \\',
+    '         -H "Content-Type: application/json" -d @docs/examples/hotline-complaint.json',
+    '  Start from empty: npm start -- --reset      Stop: Ctrl+C',
+    '',
+  ];
+  process.stdout.write(lines.join('\n') + '\n');
+  const stop = async () => {
+    await suite.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop());
+  process.once('SIGTERM', () => void stop());
+} catch (error) {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${error.message}\n`);
+    process.exit(78);
+  }
+  throw error;
+}
