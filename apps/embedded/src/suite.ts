@@ -49,6 +49,28 @@ function embeddedSecret(dataDir: string, env: NodeJS.ProcessEnv): string {
   return secret;
 }
 
+/** Starts the four services, one runtime each; closes what started if one fails. */
+export async function startServices(
+  runtimeFor: (service: ServiceName) => ServiceRuntime,
+): Promise<{ apps: Record<ServiceName, INestApplication>; urls: Record<ServiceName, string> }> {
+  const apps = {} as Record<ServiceName, INestApplication>;
+  const urls = {} as Record<ServiceName, string>;
+  try {
+    for (const service of SERVICE_NAMES) {
+      const runtime = runtimeFor(service);
+      const { register, docs } = SERVICES[service];
+      const app = await startService(register(runtime), runtime, docs);
+      apps[service] = app;
+      const { port } = app.getHttpServer().address() as AddressInfo;
+      urls[service] = `http://${runtime.config.host}:${port}`;
+    }
+  } catch (error) {
+    for (const app of Object.values(apps)) await app.close().catch(() => undefined);
+    throw error;
+  }
+  return { apps, urls };
+}
+
 export async function startEmbeddedSuite(options: EmbeddedOptions): Promise<EmbeddedSuite> {
   const env = { ...(options.env ?? process.env), HEATING_MODE: 'embedded', DATA_DIR: options.dataDir };
   if (options.reset) rmSync(options.dataDir, { recursive: true, force: true });
@@ -56,23 +78,19 @@ export async function startEmbeddedSuite(options: EmbeddedOptions): Promise<Embe
   const authSecret = embeddedSecret(options.dataDir, env);
   const bus = new InProcessBus();
   const clock = options.clock ?? systemClock;
-  const configs = SERVICE_NAMES.map((s) => loadServiceConfig(s, env, 'embedded'));
-  const apps = {} as Record<ServiceName, INestApplication>;
-  const urls = {} as Record<ServiceName, string>;
+  let started;
   try {
-    for (const config of configs) {
-      const runtime: ServiceRuntime = { config, clock, broker: { kind: 'in-process', bus }, authSecret };
-      const { register, docs } = SERVICES[config.service];
-      const app = await startService(register(runtime), runtime, docs);
-      apps[config.service] = app;
-      const { port } = app.getHttpServer().address() as AddressInfo;
-      urls[config.service] = `http://${config.host}:${port}`;
-    }
+    started = await startServices((service) => ({
+      config: loadServiceConfig(service, env, 'embedded'),
+      clock,
+      broker: { kind: 'in-process', bus },
+      authSecret,
+    }));
   } catch (error) {
-    for (const app of Object.values(apps)) await app.close().catch(() => undefined);
     bus.close();
     throw error;
   }
+  const { apps, urls } = started;
   return {
     apps,
     urls,
