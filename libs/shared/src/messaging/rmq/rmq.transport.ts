@@ -83,24 +83,28 @@ export class RmqTransport extends EventTransport {
   ): Promise<void> {
     const outcome = decideOnFailure({ delaysMs: this.connection.settings.retryDelaysMs }, attempt, error, error instanceof PoisonMessageError);
     const label = `${envelope?.type ?? msg.fields.routingKey} ${envelope?.id ?? msg.properties.messageId ?? ''}`;
-    const headers = { ...(msg.properties.headers ?? {}) };
+    // A retried message comes back through the requeue exchange: keep the event's own routing key.
+    const headers = {
+      ...(msg.properties.headers ?? {}),
+      'x-original-routing-key': msg.properties.headers?.['x-original-routing-key'] ?? msg.fields.routingKey,
+    };
+    const properties = { ...copyProperties(msg), type: envelope?.type ?? msg.properties.type };
     try {
       if (outcome.action === 'retry') {
         this.logger.warn(`retrying ${label} in ${outcome.delayMs} ms (attempt ${attempt}): ${describe(error)}`);
         const retryQueue = retryQueueOf(this.queue, outcome.delayMs);
         ch.publish(RETRY_EXCHANGE, retryQueue, msg.content, {
-          ...copyProperties(msg),
+          ...properties,
           headers: { ...headers, [ATTEMPT_HEADER]: attempt + 1 },
         });
       } else {
         this.logger.error(`dead-lettered ${label}: ${outcome.reason}`);
         ch.publish(DEAD_LETTER_EXCHANGE, this.queue, msg.content, {
-          ...copyProperties(msg),
+          ...properties,
           headers: {
             ...headers,
             [ATTEMPT_HEADER]: attempt,
             [DEAD_REASON_HEADER]: outcome.reason.slice(0, 1000),
-            'x-original-routing-key': msg.fields.routingKey,
             'x-dead-lettered-at': new Date().toISOString(),
           },
         });
