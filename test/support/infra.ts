@@ -113,6 +113,7 @@ export async function startInfraSuite(name: string, options: { clock?: Clock; en
       let pool = poolFor.get(service);
       if (!pool) {
         pool = new pg.Pool({ connectionString: databaseUrls[service], max: 2 });
+        pool.on('error', () => undefined); // a test that cuts the database off also cuts these
         poolFor.set(service, pool);
         pools.push(pool);
       }
