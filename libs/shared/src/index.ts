@@ -1,3 +1,5 @@
+// Decorator metadata must exist before any decorated class below is evaluated.
+import 'reflect-metadata';
 export * from './contracts/index.js';
 export * from './messaging/index.js';
 export * from './config/index.js';

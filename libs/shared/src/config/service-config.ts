@@ -117,7 +117,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     DATA_DIR: env.DATA_DIR,
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? (defaultMode === 'embedded' ? 'true' : 'false'),
   });
-  const errors = validateSync(raw);
+  const errors = validateSync(raw, { stopAtFirstError: true });
   if (errors.length > 0) {
     throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
   }
