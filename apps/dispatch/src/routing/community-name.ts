@@ -10,16 +10,19 @@ export function normalizeCommunityName(input: string): string {
   let s = input.normalize('NFKC').toLowerCase();
   s = s.replace(/[\s\p{P}\p{S}]/gu, '');
   s = s.replace(/([零〇一二两三四五六七八九十]+)(?=[期区号栋座])/g, (m) => chineseNumeral(m));
+  // The suffix may come before the phase (幸福小区三期): strip it from the part before "3期", too.
+  const designation = /(?:\d+[期区号栋座])+$/u.exec(s)?.[0] ?? '';
+  let head = s.slice(0, s.length - designation.length);
   for (let changed = true; changed; ) {
     changed = false;
     for (const suffix of SUFFIXES) {
-      if (s.length > suffix.length + 1 && s.endsWith(suffix)) {
-        s = s.slice(0, -suffix.length);
+      if (head.length > suffix.length + 1 && head.endsWith(suffix)) {
+        head = head.slice(0, -suffix.length);
         changed = true;
       }
     }
   }
-  return s;
+  return head + designation;
 }
 
 /** 三 → 3, 十二 → 12, 二十 → 20 (small numbers, as used in phase and block names). */

@@ -1,8 +1,8 @@
-import { Body, Controller, DefaultValuePipe, Get, HttpCode, ParseIntPipe, Post, Query } from '@nestjs/common';
+import { Body, Controller, DefaultValuePipe, Get, HttpCode, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
-import { AppError, maskPhone, normalizeMainlandMobile, Roles } from '#shared';
+import { AppError, maskPhone, normalizeMainlandMobile, parseIntQuery, Roles } from '#shared';
 import { SmsMessage } from '../gateway/sms-message.entity.js';
 import { SurveysService } from '../surveys/surveys.service.js';
 
@@ -43,7 +43,7 @@ export class ConsoleRepliesController {
   @Get('messages')
   @ApiOperation({ summary: '最近的短信（发出与收到），号码脱敏' })
   @ApiOkResponse({ type: [SmsMessageView] })
-  async messages(@Query('limit', new DefaultValuePipe(50), ParseIntPipe) limit: number): Promise<SmsMessageView[]> {
+  async messages(@Query('limit', new DefaultValuePipe(50), parseIntQuery('limit', '数量')) limit: number): Promise<SmsMessageView[]> {
     const rows = await this.dataSource.getRepository(SmsMessage).find({ order: { id: 'DESC' }, take: Math.min(Math.max(limit, 1), 500) });
     return rows.map((m) => ({ id: m.id, direction: m.direction, phone: maskPhone(m.phone), text: m.text, status: m.status, at: m.at.toISOString() }));
   }

@@ -1,6 +1,7 @@
-import { Controller, DefaultValuePipe, Get, Inject, ParseIntPipe, Query } from '@nestjs/common';
+import { Controller, DefaultValuePipe, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Roles } from '../auth/auth.guard.js';
+import { parseIntQuery } from '../http/validation.js';
 import { DEAD_LETTER_READER } from '../messaging/publisher.js';
 import type { DeadLetterReader } from '../messaging/publisher.js';
 import { OutboxRelay } from '../messaging/outbox/outbox.js';
@@ -18,7 +19,7 @@ export class OpsController {
 
   @Get('dead-letters')
   @ApiOperation({ summary: "This service's dead-lettered messages, newest first, with the reason each was parked" })
-  async listDeadLetters(@Query('limit', new DefaultValuePipe(20), ParseIntPipe) limit: number) {
+  async listDeadLetters(@Query('limit', new DefaultValuePipe(20), parseIntQuery('limit', '数量')) limit: number) {
     const capped = Math.min(Math.max(limit, 1), 100);
     return { count: await this.deadLetters.count(), items: await this.deadLetters.list(capped) };
   }

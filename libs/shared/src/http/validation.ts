@@ -1,4 +1,4 @@
-import { ValidationPipe } from '@nestjs/common';
+import { ParseIntPipe, ValidationPipe } from '@nestjs/common';
 import type { ValidationError } from 'class-validator';
 import { AppError } from './app-error.js';
 
@@ -52,5 +52,12 @@ export function createValidationPipe(): ValidationPipe {
     transform: true,
     stopAtFirstError: true,
     exceptionFactory: validationErrorToAppError,
+  });
+}
+
+/** ParseIntPipe for a query parameter, refusing in Chinese with the field named. */
+export function parseIntQuery(field: string, label: string): ParseIntPipe {
+  return new ParseIntPipe({
+    exceptionFactory: () => new AppError('VALIDATION_FAILED', `${label}（${field}）必须是整数`, 400, field),
   });
 }
