@@ -8,16 +8,22 @@ import { call } from '../support/http.js';
 import { driveThinLoop } from '../support/thin-loop.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
 
-const ANY_PORT = { INTAKE_PORT: '0', DISPATCH_PORT: '0', SMS_SURVEY_PORT: '0', KPI_PORT: '0', LOG_LEVEL: 'silent' };
+const ANY_PORT = { INTAKE_PORT: '0', DISPATCH_PORT: '0', SMS_SURVEY_PORT: '0', KPI_PORT: '0', LOG_LEVEL: 'debug' };
+const RESIDENT_PHONE = '13912345678';
 
 describe('embedded suite (PGlite + in-process bus)', () => {
   let suite: EmbeddedSuite;
   let dataDir: string;
   const receiver = new WebhookReceiver();
+  const logLines: string[] = [];
 
   beforeAll(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'heating-e2e-'));
-    suite = await startEmbeddedSuite({ dataDir, env: { ...process.env, ...ANY_PORT } });
+    suite = await startEmbeddedSuite({
+      dataDir,
+      env: { ...process.env, ...ANY_PORT },
+      logDestination: { write: (line: string) => void logLines.push(line) },
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -34,7 +40,14 @@ describe('embedded suite (PGlite + in-process bus)', () => {
   });
 
   it('a complaint travels the whole loop: intake → dispatch → signed webhook → feedback → survey SMS → reply → kpi', async () => {
-    await driveThinLoop(suite, receiver, '13912345678');
+    await driveThinLoop(suite, receiver, RESIDENT_PHONE);
+  });
+
+  it('the logs of the whole loop (debug level) never carry the full phone number', async () => {
+    const joined = logLines.join('');
+    expect(joined).toContain('"service":"intake"'); // request logs were captured …
+    expect(joined).toContain('139****5678'); // … including the masked number in the SMS log line
+    expect(joined).not.toContain(RESIDENT_PHONE);
   });
 
   it('every service publishes OpenAPI docs at /docs', async () => {

@@ -3,8 +3,9 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { DynamicModule, INestApplication } from '@nestjs/common';
-import { InProcessBus, loadServiceConfig, SERVICE_NAMES, startService, systemClock, TokenService } from '#shared';
-import type { Clock, ServiceDescription, ServiceName, ServiceRuntime } from '#shared';
+import type { DestinationStream } from 'pino';
+import { createServiceLogger, InProcessBus, loadServiceConfig, PinoNestLogger, SERVICE_NAMES, startService, systemClock, TokenService } from '#shared';
+import type { Clock, ServiceDescription, ServiceName, ServiceRuntime, StartOptions } from '#shared';
 import { DISPATCH_DOCS, DispatchModule } from '../../dispatch/src/dispatch.module.js';
 import { INTAKE_DOCS, IntakeModule } from '../../intake/src/intake.module.js';
 import { KPI_DOCS, KpiModule } from '../../kpi/src/kpi.module.js';
@@ -29,6 +30,8 @@ export interface EmbeddedOptions {
   reset?: boolean;
   env?: NodeJS.ProcessEnv;
   clock?: Clock;
+  /** Where log lines go (default stdout). */
+  logDestination?: DestinationStream;
 }
 
 export interface EmbeddedSuite {
@@ -52,6 +55,7 @@ function embeddedSecret(dataDir: string, env: NodeJS.ProcessEnv): string {
 /** Starts the four services, one runtime each; closes what started if one fails. */
 export async function startServices(
   runtimeFor: (service: ServiceName) => ServiceRuntime,
+  options: StartOptions = {},
 ): Promise<{ apps: Record<ServiceName, INestApplication>; urls: Record<ServiceName, string> }> {
   const apps = {} as Record<ServiceName, INestApplication>;
   const urls = {} as Record<ServiceName, string>;
@@ -59,7 +63,7 @@ export async function startServices(
     for (const service of SERVICE_NAMES) {
       const runtime = runtimeFor(service);
       const { register, docs } = SERVICES[service];
-      const app = await startService(register(runtime), runtime, docs);
+      const app = await startService(register(runtime), runtime, docs, options);
       apps[service] = app;
       const { port } = app.getHttpServer().address() as AddressInfo;
       urls[service] = `http://${runtime.config.host}:${port}`;
@@ -80,12 +84,13 @@ export async function startEmbeddedSuite(options: EmbeddedOptions): Promise<Embe
   const clock = options.clock ?? systemClock;
   let started;
   try {
-    started = await startServices((service) => ({
-      config: loadServiceConfig(service, env, 'embedded'),
-      clock,
-      broker: { kind: 'in-process', bus },
-      authSecret,
-    }));
+    const configs = SERVICE_NAMES.map((service) => loadServiceConfig(service, env, 'embedded'));
+    // Framework and background logs of the four services share one process-wide logger.
+    const frameworkLogger = new PinoNestLogger(createServiceLogger('embedded', configs[0].logLevel, options.logDestination));
+    started = await startServices(
+      (service) => ({ config: configs[SERVICE_NAMES.indexOf(service)], clock, broker: { kind: 'in-process', bus }, authSecret }),
+      { frameworkLogger, logDestination: options.logDestination },
+    );
   } catch (error) {
     bus.close();
     throw error;

@@ -1,9 +1,10 @@
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { DestinationStream } from 'pino';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import { Logger } from 'nestjs-pino';
 import { createValidationPipe } from '../http/validation.js';
+import { createServiceLogger, PinoNestLogger, requestLogger } from '../logging/logging.js';
 import { InProcessTransport } from '../messaging/in-process/in-process.transport.js';
 import { OutboxRelay } from '../messaging/outbox/outbox.js';
 import { RmqTransport } from '../messaging/rmq/rmq.transport.js';
@@ -13,6 +14,16 @@ import type { ServiceRuntime } from './runtime.js';
 export interface ServiceDescription {
   title: string;
   description: string;
+}
+
+export interface StartOptions {
+  /**
+   * Nest's framework logger is process-wide (a static override). One process per service (production)
+   * uses the service's own; the embedded suite passes one logger for all four.
+   */
+  frameworkLogger?: PinoNestLogger;
+  /** Where log lines go (default stdout); tests capture them. */
+  logDestination?: DestinationStream;
 }
 
 export function createTransport(runtime: ServiceRuntime): EventTransport {
@@ -30,9 +41,12 @@ export async function startService(
   rootModule: unknown,
   runtime: ServiceRuntime,
   docs: ServiceDescription,
+  options: StartOptions = {},
 ): Promise<NestExpressApplication> {
+  const logger = createServiceLogger(runtime.config.service, runtime.config.logLevel, options.logDestination);
   const app = await NestFactory.create<NestExpressApplication>(rootModule as never, { bufferLogs: true, abortOnError: false });
-  app.useLogger(app.get(Logger));
+  app.useLogger(options.frameworkLogger ?? new PinoNestLogger(logger));
+  app.use(requestLogger(logger));
   app.useGlobalPipes(createValidationPipe());
   app.set('trust proxy', 'loopback');
   app.useBodyParser('json', { limit: '12mb' });

@@ -1,7 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
-import { LoggerModule } from 'nestjs-pino';
 import { DataSource } from 'typeorm';
 import { AuthGuard } from '../auth/auth.guard.js';
 import { TokenService } from '../auth/token.service.js';
@@ -11,7 +10,6 @@ import type { SchemaDefinition } from '../database/data-source.js';
 import { HealthController } from '../health/health.controller.js';
 import { OpsController } from '../health/ops.controller.js';
 import { ErrorFilter } from '../http/error.filter.js';
-import { loggingParams } from '../logging/logging.js';
 import { Inbox } from '../messaging/inbox/inbox.js';
 import { InProcessDeadLetters, InProcessPublisher } from '../messaging/in-process/in-process.transport.js';
 import { Outbox, OutboxRelay, RELAY_SETTINGS } from '../messaging/outbox/outbox.js';
@@ -38,7 +36,6 @@ export class CoreModule {
     const { config, broker } = runtime;
     return {
       module: CoreModule,
-      imports: [LoggerModule.forRoot(loggingParams(config.service, config.logLevel))],
       controllers: [HealthController, OpsController],
       providers: [
         { provide: SERVICE_NAME, useValue: config.service },

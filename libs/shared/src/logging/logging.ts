@@ -1,5 +1,8 @@
 import type { IncomingMessage } from 'node:http';
-import type { Params } from 'nestjs-pino';
+import type { LoggerService } from '@nestjs/common';
+import { pino } from 'pino';
+import type { DestinationStream, Logger as PinoLogger } from 'pino';
+import { pinoHttp } from 'pino-http';
 import type { LogLevel } from '../config/service-config.js';
 import type { ServiceName } from '../contracts/services.js';
 import { maskPhonesInText } from '../phone/phone.js';
@@ -20,12 +23,12 @@ export function maskLogValue(value: unknown, depth = 0): unknown {
 }
 
 /**
- * Structured JSON logs (pino). Phone numbers never reach a log line: fields named phone are
- * censored, and any mainland mobile number inside a string is masked as 138****1234.
+ * Structured JSON logs (pino), one logger per service. Phone numbers never reach a log line:
+ * fields named phone are censored, and any mainland mobile number inside a string is masked.
  */
-export function loggingParams(service: ServiceName, level: LogLevel): Params {
-  return {
-    pinoHttp: {
+export function createServiceLogger(service: ServiceName | 'embedded', level: LogLevel, destination?: DestinationStream): PinoLogger {
+  return pino(
+    {
       level,
       base: { service },
       redact: {
@@ -38,12 +41,59 @@ export function loggingParams(service: ServiceName, level: LogLevel): Params {
           method.apply(this, args.map((a) => maskLogValue(a)) as Parameters<typeof method>);
         },
       },
-      serializers: {
-        req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: maskPhonesInText(req.url ?? '') }),
-        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
-      autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
     },
-  };
+    destination,
+  );
+}
+
+/** Request logging for one service's HTTP API (health checks are not logged). */
+export function requestLogger(logger: PinoLogger) {
+  return pinoHttp({
+    logger,
+    // Our serializers read the raw request/response themselves.
+    wrapSerializers: false,
+    serializers: {
+      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: maskPhonesInText(req.url ?? '') }),
+      res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+    autoLogging: { ignore: (req) => (req.url ?? '').startsWith('/health') },
+  });
+}
+
+/** Nest's LoggerService on pino: `new Logger('OutboxRelay').warn(…)` becomes a JSON line with its context. */
+export class PinoNestLogger implements LoggerService {
+  constructor(private readonly logger: PinoLogger) {}
+
+  log(message: unknown, ...rest: unknown[]): void {
+    this.write('info', message, rest);
+  }
+  error(message: unknown, ...rest: unknown[]): void {
+    this.write('error', message, rest);
+  }
+  warn(message: unknown, ...rest: unknown[]): void {
+    this.write('warn', message, rest);
+  }
+  debug(message: unknown, ...rest: unknown[]): void {
+    this.write('debug', message, rest);
+  }
+  verbose(message: unknown, ...rest: unknown[]): void {
+    this.write('trace', message, rest);
+  }
+  fatal(message: unknown, ...rest: unknown[]): void {
+    this.write('fatal', message, rest);
+  }
+
+  private write(level: 'info' | 'error' | 'warn' | 'debug' | 'trace' | 'fatal', message: unknown, rest: unknown[]): void {
+    // Nest passes the context last (a string); an error's stack may come before it.
+    const context = typeof rest.at(-1) === 'string' ? (rest.at(-1) as string) : undefined;
+    if (typeof message === 'object' && message !== null && !(message instanceof Error)) {
+      this.logger[level]({ context, ...(message as object) });
+    } else if (message instanceof Error) {
+      this.logger[level]({ context, err: message }, message.message);
+    } else {
+      const stack = rest.length > 1 && typeof rest[0] === 'string' ? rest[0] : undefined;
+      this.logger[level]({ context, ...(stack ? { stack } : {}) }, String(message));
+    }
+  }
 }
