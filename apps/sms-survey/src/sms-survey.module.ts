@@ -1,12 +1,8 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { CoreModule } from '#shared';
+import { ConsoleSmsGateway, CoreModule, SMS_GATEWAY, SmsMessage, SmsSender, SmsTables1764400000050 } from '#shared';
 import type { ServiceRuntime } from '#shared';
 import { CaseContact } from './contacts/case-contact.entity.js';
-import { ConsoleSmsGateway } from './gateway/console-sms.gateway.js';
-import { SMS_GATEWAY } from './gateway/sms-gateway.js';
-import { SmsMessage } from './gateway/sms-message.entity.js';
-import { SmsSender } from './gateway/sms-sender.js';
 import { SmsSurveySchema1764400000300 } from './migrations/1764400000300-sms-survey-schema.js';
 import { ConsoleRepliesController } from './replies/console-replies.controller.js';
 import { CaseEventsConsumer } from './surveys/case-events.consumer.js';
@@ -27,7 +23,7 @@ export class SmsSurveyModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [CaseContact, Survey, SmsMessage],
-          migrations: [SmsSurveySchema1764400000300],
+          migrations: [SmsTables1764400000050, SmsSurveySchema1764400000300],
         }),
       ],
       controllers: [CaseEventsConsumer, ConsoleRepliesController],

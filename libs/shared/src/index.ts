@@ -11,3 +11,5 @@ export * from './logging/index.js';
 export * from './phone/index.js';
 export * from './time/index.js';
 export * from './bootstrap/index.js';
+export * from './divisions/index.js';
+export * from './sms/index.js';

@@ -1,6 +1,6 @@
 import { normalizeCommunityName } from '../routing/community-name.js';
-import { liaoningDivisions } from './liaoning-divisions.js';
-import type { CityDivisions, Division } from './liaoning-divisions.js';
+import { liaoningDivisions } from '#shared';
+import type { CityDivisions, Division } from '#shared';
 
 export const DEMO_COUNTS = { cities: 14, authorities: 97, companies: 647 } as const;
 

@@ -13,15 +13,9 @@ export class SmsSurveySchema1764400000300 implements MigrationInterface {
     // The rule that keeps replies on the right case: one survey awaiting a reply per phone.
     await q.query(`CREATE UNIQUE INDEX survey_one_open_per_phone ON survey (phone) WHERE status = 'awaiting_reply'`);
     await q.query(`CREATE INDEX survey_queued ON survey (phone, created_at) WHERE status = 'queued'`);
-    await q.query(`CREATE TABLE sms_message (
-      id bigserial PRIMARY KEY, direction text NOT NULL, phone text NOT NULL, text text NOT NULL,
-      status text NOT NULL, attempts int NOT NULL DEFAULT 0, provider text NOT NULL, provider_message_id text,
-      survey_id uuid, at timestamptz NOT NULL
-    )`);
-    await q.query(`CREATE INDEX sms_message_pending ON sms_message (id) WHERE status = 'pending'`);
   }
 
   async down(q: QueryRunner): Promise<void> {
-    for (const t of ['sms_message', 'survey', 'case_contact']) await q.query(`DROP TABLE ${t}`);
+    for (const t of ['survey', 'case_contact']) await q.query(`DROP TABLE ${t}`);
   }
 }

@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from
 import { IsString, MaxLength } from 'class-validator';
 import { DataSource } from 'typeorm';
 import { AppError, maskPhone, normalizeMainlandMobile, parseIntQuery, Roles } from '#shared';
-import { SmsMessage } from '../gateway/sms-message.entity.js';
+import { SmsMessage } from '#shared';
 import { SurveysService } from '../surveys/surveys.service.js';
 
 export class ConsoleReplyDto {

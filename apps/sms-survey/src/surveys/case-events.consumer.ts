@@ -3,7 +3,7 @@ import { EventPattern, Payload } from '@nestjs/microservices';
 import { Inbox } from '#shared';
 import type { CaseClosedV1, ComplaintReceivedV1, EventEnvelope } from '#shared';
 import { CaseContact } from '../contacts/case-contact.entity.js';
-import { SmsSender } from '../gateway/sms-sender.js';
+import { SmsSender } from '#shared';
 import { SurveysService } from './surveys.service.js';
 
 @Controller()

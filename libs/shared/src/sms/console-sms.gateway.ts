@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
-import { maskPhone } from '#shared';
+import { maskPhone } from '../phone/phone.js';
 import type { SmsGateway } from './sms-gateway.js';
 
 /**

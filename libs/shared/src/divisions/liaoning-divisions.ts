@@ -27,3 +27,17 @@ export function liaoningDivisions(): CityDivisions[] {
         .map((a) => ({ code: a.code, name: a.name })),
     }));
 }
+
+let index: Map<string, { city: CityDivisions; district?: Division }> | undefined;
+
+/** Looks a GB/T 2260 code up among Liaoning's cities and county-level divisions. */
+export function findLiaoningDivision(code: string): { city: CityDivisions; district?: Division } | undefined {
+  if (!index) {
+    index = new Map();
+    for (const city of liaoningDivisions()) {
+      index.set(city.code, { city });
+      for (const district of city.districts) index.set(district.code, { city, district });
+    }
+  }
+  return index.get(code);
+}
