@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { ConsoleSmsGateway, CoreModule, SMS_GATEWAY, SmsMessage, SmsSender, SmsTables1764400000050 } from '#shared';
+import { ConsoleSmsGateway, CoreModule, SMS_GATEWAY, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050 } from '#shared';
 import type { ServiceRuntime } from '#shared';
 import { CaseContact } from './contacts/case-contact.entity.js';
 import { SmsSurveySchema1764400000300 } from './migrations/1764400000300-sms-survey-schema.js';
@@ -26,7 +26,7 @@ export class SmsSurveyModule {
           migrations: [SmsTables1764400000050, SmsSurveySchema1764400000300],
         }),
       ],
-      controllers: [CaseEventsConsumer, ConsoleRepliesController],
+      controllers: [CaseEventsConsumer, ConsoleRepliesController, SmsMessagesController],
       providers: [{ provide: SMS_GATEWAY, useClass: ConsoleSmsGateway }, SmsSender, SurveysService, SurveyExpiry],
     };
   }

@@ -24,7 +24,14 @@ export class Complaint {
   @Column('text', { name: 'named_company_id', nullable: true }) namedCompanyId: string | null;
   @Column('real', { name: 'indoor_temperature_c', nullable: true }) indoorTemperatureC: number | null;
   @Column('int', { name: 'days_without_heat', nullable: true }) daysWithoutHeat: number | null;
-  @Column('text', { name: 'recorded_by', nullable: true }) recordedBy: string | null;
+  /** City, district and the normalised street/building/unit/room: what "the same address" means. */
+  @Column('text', { name: 'address_key' }) addressKey: string;
+  @Column('double precision', { nullable: true }) latitude: number | null;
+  @Column('double precision', { nullable: true }) longitude: number | null;
+  @Column('uuid', { name: 'photo_ids', array: true, default: () => "'{}'" }) photoIds: string[];
+  /** How often the same resident reported the same problem while this case was open. */
+  @Column('int', { name: 'repeat_count', default: 0 }) repeatCount: number;
+  @Column('text', { name: 'recorded_by' }) recordedBy: string;
   @Column('text', { name: 'idempotency_key', nullable: true }) idempotencyKey: string | null;
   @Column('text') status: CaseStatus;
   @Column('text', { nullable: true }) resolution: Resolution | null;

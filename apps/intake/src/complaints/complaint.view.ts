@@ -20,7 +20,9 @@ export class ComplaintView {
   @ApiProperty({ example: '138****5678' }) phone: string;
   @ApiProperty() status: string;
   @ApiProperty({ example: '已办结（问题已解决）' }) statusText: string;
-  @ApiPropertyOptional({ description: '重复诉求：已关联到的在办工单' }) linkedTo?: string;
+  @ApiPropertyOptional({ enum: ['created', 'duplicate', 'replayed'], description: 'created 新建工单；duplicate 同一号码、地址、类别已有在办工单，本次已合并到该工单；replayed 同一 Idempotency-Key 的重复提交' })
+  outcome?: 'created' | 'duplicate' | 'replayed';
+  @ApiProperty({ description: '在办期间同一问题的重复反映次数' }) repeatCount: number;
   @ApiProperty() receivedAt: string;
   @ApiProperty({ type: [StatusEntryView] }) history: StatusEntryView[];
 }
@@ -37,6 +39,7 @@ export function toComplaintView(c: Complaint, history: StatusEntry[]): Complaint
     phone: maskPhone(c.phone),
     status: c.status,
     statusText: sorted.at(-1)?.text ?? '',
+    repeatCount: c.repeatCount,
     receivedAt: c.receivedAt.toISOString(),
     history: sorted.map((h) => ({ status: h.status, text: h.text, at: h.at.toISOString() })),
   };

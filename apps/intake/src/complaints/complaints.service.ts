@@ -1,16 +1,23 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { AppError, CLOCK, normalizeMainlandMobile, Outbox } from '#shared';
+import { AppError, CLOCK, findLiaoningDivision, normalizeMainlandMobile, Outbox } from '#shared';
 import type { Clock } from '#shared';
+import { AttachmentsService } from '../attachments/attachments.service.js';
 import { CaseNumberService } from '../case-numbers/case-number.service.js';
-import { receivedText } from '../status/case-status.js';
+import { addressKey, OPEN_STATUSES } from '../duplicates/address-key.js';
+import { receivedText, repeatedText } from '../status/case-status.js';
 import { StatusEntry } from '../status/status-entry.entity.js';
 import { Complaint } from './complaint.entity.js';
-import type { CreateHotlineComplaintDto } from './create-complaint.dto.js';
+import type { ComplaintInput, RecordOutcome } from './complaint-input.js';
 import { toComplaintView } from './complaint.view.js';
 import type { ComplaintView } from './complaint.view.js';
+
+export interface RecordResult {
+  outcome: RecordOutcome;
+  view: ComplaintView;
+}
 
 @Injectable()
 export class ComplaintsService {
@@ -18,65 +25,84 @@ export class ComplaintsService {
     private readonly dataSource: DataSource,
     private readonly outbox: Outbox,
     private readonly caseNumbers: CaseNumberService,
+    private readonly attachments: AttachmentsService,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   /**
-   * Records a hotline call. A complaint or report is published for dispatch in the same
-   * transaction; a consultation answered on the call is recorded and closed at intake.
+   * Records a case from any channel, in one transaction with its event:
+   * - the same key from the same client returns the case it made (`replayed`);
+   * - the same verified phone + address + category while a case is open is linked to that case (`duplicate`);
+   * - a consultation answered on the call is recorded and closed at intake;
+   * - anything else is a new case, published for dispatch.
    */
-  async recordHotlineCall(dto: CreateHotlineComplaintDto, operatorId: string, idempotencyKey?: string): Promise<ComplaintView> {
-    const phone = normalizeMainlandMobile(dto.callerPhone);
-    if (!phone) {
-      throw new AppError('INVALID_PHONE', '来电号码（callerPhone）必须是 11 位中国大陆手机号，例如 13812345678', 400, 'callerPhone');
-    }
-    if (!dto.address.districtCode.startsWith(dto.address.cityCode.slice(0, 4))) {
-      throw new AppError('DISTRICT_NOT_IN_CITY', '区县代码（address.districtCode）不属于所填城市（address.cityCode）', 400, 'address.districtCode');
-    }
+  async record(input: ComplaintInput, idempotencyKey?: string): Promise<RecordResult> {
+    this.checkAddress(input.address);
     if (idempotencyKey) {
-      const existing = await this.findByIdempotencyKey(operatorId, idempotencyKey);
-      if (existing) return existing;
+      const existing = await this.dataSource.getRepository(Complaint).findOneBy({ recordedBy: input.recordedBy, phone: input.phone, idempotencyKey });
+      if (existing) return { outcome: 'replayed', view: await this.view(existing) };
     }
-    const id = randomUUID();
-    await this.dataSource.transaction(async (em) => {
+    const key = addressKey(input.address);
+    const isConsultation = input.type === 'consultation' && input.answer !== undefined;
+    const result = await this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
-      const caseNumber = await this.caseNumbers.next(em);
-      const isConsultation = dto.type === 'consultation';
+      if (!isConsultation) {
+        // Two identical reports at the same moment must not both open a case.
+        await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.phone}|${input.category}|${key}`]);
+        const open = await em.findOne(Complaint, {
+          where: { phone: input.phone, category: input.category, addressKey: key, status: In([...OPEN_STATUSES]) },
+          order: { receivedAt: 'ASC' },
+        });
+        if (open) {
+          await em.increment(Complaint, { id: open.id }, 'repeatCount', 1);
+          await em.insert(StatusEntry, { complaintId: open.id, status: open.status, text: repeatedText(), at: now });
+          return { outcome: 'duplicate' as const, id: open.id };
+        }
+      }
+      const id = randomUUID();
       const complaint = em.create(Complaint, {
         id,
-        caseNumber,
-        channel: 'hotline',
-        type: dto.type,
-        category: dto.category,
-        communityName: dto.communityName.trim(),
-        cityCode: dto.address.cityCode,
-        districtCode: dto.address.districtCode,
-        street: dto.address.street.trim(),
-        building: dto.address.building ?? null,
-        unit: dto.address.unit ?? null,
-        room: dto.address.room ?? null,
-        description: dto.description,
-        phone,
-        contactName: dto.contactName ?? null,
-        namedCompanyId: dto.namedCompanyId ?? null,
-        indoorTemperatureC: dto.indoorTemperatureC ?? null,
-        daysWithoutHeat: dto.daysWithoutHeat ?? null,
-        recordedBy: operatorId,
+        caseNumber: await this.caseNumbers.next(em),
+        channel: input.channel,
+        type: input.type,
+        category: input.category,
+        communityName: input.communityName.trim(),
+        cityCode: input.address.cityCode,
+        districtCode: input.address.districtCode,
+        street: input.address.street.trim(),
+        building: input.address.building ?? null,
+        unit: input.address.unit ?? null,
+        room: input.address.room ?? null,
+        addressKey: key,
+        description: input.description,
+        phone: input.phone,
+        contactName: input.contactName ?? null,
+        namedCompanyId: input.namedCompanyId ?? null,
+        indoorTemperatureC: input.indoorTemperatureC ?? null,
+        daysWithoutHeat: input.daysWithoutHeat ?? null,
+        latitude: input.coordinates?.latitude ?? null,
+        longitude: input.coordinates?.longitude ?? null,
+        photoIds: input.photoIds ?? [],
+        recordedBy: input.recordedBy,
         idempotencyKey: idempotencyKey ?? null,
         status: isConsultation ? 'answered' : 'received',
+        repeatCount: 0,
         receivedAt: now,
         updatedAt: now,
       });
       await em.insert(Complaint, complaint);
+      await this.attachments.attach(em, input.photoIds ?? [], attachmentOwner(input), id);
       await em.insert(StatusEntry, {
         complaintId: id,
         status: complaint.status,
-        text: isConsultation ? `咨询已当场答复并办结：${dto.answer}` : receivedText(dto.category),
+        text: isConsultation ? `咨询已当场答复并办结：${input.answer}` : receivedText(input.category),
         at: now,
       });
-      if (!isConsultation) await this.publishReceived(em, complaint);
+      if (isConsultation) await this.publishAnswered(em, complaint);
+      else await this.publishReceived(em, complaint);
+      return { outcome: 'created' as const, id };
     });
-    return this.viewById(id);
+    return { outcome: result.outcome, view: await this.viewById(result.id) };
   }
 
   async findByCaseNumber(caseNumber: string): Promise<ComplaintView> {
@@ -88,8 +114,31 @@ export class ComplaintsService {
   async findByCaller(callerPhone: string): Promise<ComplaintView[]> {
     const phone = normalizeMainlandMobile(callerPhone);
     if (!phone) throw new AppError('INVALID_PHONE', '来电号码（callerPhone）必须是 11 位中国大陆手机号', 400, 'callerPhone');
-    const complaints = await this.dataSource.getRepository(Complaint).find({ where: { phone }, order: { receivedAt: 'DESC' }, take: 50 });
-    return Promise.all(complaints.map((c) => this.view(c)));
+    return this.listForPhone(phone);
+  }
+
+  /** A resident's own cases (or a caller's), newest first, with their histories. */
+  async listForPhone(phone: string, limit = 50): Promise<ComplaintView[]> {
+    const complaints = await this.dataSource.getRepository(Complaint).find({ where: { phone }, order: { receivedAt: 'DESC' }, take: limit });
+    const history = complaints.length
+      ? await this.dataSource.getRepository(StatusEntry).findBy({ complaintId: In(complaints.map((c) => c.id)) })
+      : [];
+    return complaints.map((c) => toComplaintView(c, history.filter((h) => h.complaintId === c.id)));
+  }
+
+  /** City and district must be real Liaoning divisions, and the district must lie in the city. */
+  private checkAddress(address: ComplaintInput['address']): void {
+    const city = findLiaoningDivision(address.cityCode);
+    if (!city || city.district) {
+      throw new AppError('UNKNOWN_CITY', `城市代码（address.cityCode）${address.cityCode} 不是辽宁省的地级市代码，例如沈阳市 210100、大连市 210200`, 400, 'address.cityCode');
+    }
+    const district = findLiaoningDivision(address.districtCode);
+    if (!district?.district) {
+      throw new AppError('UNKNOWN_DISTRICT', `区县代码（address.districtCode）${address.districtCode} 不是辽宁省的区县代码`, 400, 'address.districtCode');
+    }
+    if (district.city.code !== address.cityCode) {
+      throw new AppError('DISTRICT_NOT_IN_CITY', `${district.district.name}（${address.districtCode}）不属于所填城市（address.cityCode ${address.cityCode}），而属于${district.city.name}`, 400, 'address.districtCode');
+    }
   }
 
   private async publishReceived(em: EntityManager, c: Complaint): Promise<void> {
@@ -114,13 +163,22 @@ export class ComplaintsService {
       ...(c.namedCompanyId ? { namedCompanyId: c.namedCompanyId } : {}),
       ...(c.indoorTemperatureC !== null ? { indoorTemperatureC: c.indoorTemperatureC } : {}),
       ...(c.daysWithoutHeat !== null ? { daysWithoutHeat: c.daysWithoutHeat } : {}),
+      ...(c.photoIds.length ? { photoIds: c.photoIds } : {}),
+      ...(c.latitude !== null && c.longitude !== null ? { coordinates: { latitude: c.latitude, longitude: c.longitude } } : {}),
       receivedAt: c.receivedAt.toISOString(),
     });
   }
 
-  private async findByIdempotencyKey(operatorId: string, key: string): Promise<ComplaintView | null> {
-    const existing = await this.dataSource.getRepository(Complaint).findOneBy({ recordedBy: operatorId, idempotencyKey: key });
-    return existing ? this.view(existing) : null;
+  private async publishAnswered(em: EntityManager, c: Complaint): Promise<void> {
+    await this.outbox.add(em, 'consultation.answered', {
+      caseId: c.id,
+      caseNumber: c.caseNumber,
+      channel: c.channel,
+      category: c.category,
+      cityCode: c.cityCode,
+      districtCode: c.districtCode,
+      answeredAt: c.receivedAt.toISOString(),
+    });
   }
 
   private async viewById(id: string): Promise<ComplaintView> {
@@ -131,4 +189,8 @@ export class ComplaintsService {
     const history = await this.dataSource.getRepository(StatusEntry).findBy({ complaintId: c.id });
     return toComplaintView(c, history);
   }
+}
+
+function attachmentOwner(input: ComplaintInput): string {
+  return input.recordedBy === 'resident' ? `resident:${input.phone}` : `operator:${input.recordedBy}`;
 }

@@ -15,6 +15,9 @@ export function isAdvance(from: CaseStatus, to: CaseStatus): boolean {
 export function receivedText(category: Category): string {
   return `您反映的“${CATEGORY_LABELS[category]}”问题已受理，正在转交供热企业`;
 }
+export function repeatedText(): string {
+  return '您再次反映了同一问题（同一号码、同一地址、同一类别），已合并到本工单继续办理';
+}
 export function dispatchedText(): string {
   return '已转交负责您小区的供热企业办理';
 }

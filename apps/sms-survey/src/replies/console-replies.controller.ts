@@ -1,9 +1,7 @@
-import { Body, Controller, DefaultValuePipe, Get, HttpCode, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { Body, Controller, HttpCode, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, MaxLength } from 'class-validator';
-import { DataSource } from 'typeorm';
-import { AppError, maskPhone, normalizeMainlandMobile, parseIntQuery, Roles } from '#shared';
-import { SmsMessage } from '#shared';
+import { AppError, normalizeMainlandMobile, Roles } from '#shared';
 import { SurveysService } from '../surveys/surveys.service.js';
 
 export class ConsoleReplyDto {
@@ -17,36 +15,13 @@ export class ConsoleReplyDto {
   text: string;
 }
 
-export class SmsMessageView {
-  @ApiProperty() id: string;
-  @ApiProperty({ enum: ['out', 'in'] }) direction: string;
-  @ApiProperty({ example: '138****5678' }) phone: string;
-  @ApiProperty() text: string;
-  @ApiProperty() status: string;
-  @ApiProperty() at: string;
-}
-
-/**
- * The console SMS gateway's face: read what was "sent", and play a resident replying — the same
- * path a provider's reply callback takes.
- */
+/** The console SMS gateway's inbound side: play a resident replying — the same path a provider's reply callback takes. */
 @ApiTags('sms 短信（控制台网关）')
 @ApiBearerAuth()
 @Roles('province')
 @Controller('api/v1/sms')
 export class ConsoleRepliesController {
-  constructor(
-    private readonly surveys: SurveysService,
-    private readonly dataSource: DataSource,
-  ) {}
-
-  @Get('messages')
-  @ApiOperation({ summary: '最近的短信（发出与收到），号码脱敏' })
-  @ApiOkResponse({ type: [SmsMessageView] })
-  async messages(@Query('limit', new DefaultValuePipe(50), parseIntQuery('limit', '数量')) limit: number): Promise<SmsMessageView[]> {
-    const rows = await this.dataSource.getRepository(SmsMessage).find({ order: { id: 'DESC' }, take: Math.min(Math.max(limit, 1), 500) });
-    return rows.map((m) => ({ id: m.id, direction: m.direction, phone: maskPhone(m.phone), text: m.text, status: m.status, at: m.at.toISOString() }));
-  }
+  constructor(private readonly surveys: SurveysService) {}
 
   @Post('console/replies')
   @HttpCode(200)

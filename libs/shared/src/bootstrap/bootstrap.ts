@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -26,6 +27,25 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
+const ACCEPTED_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'image/jpeg', 'image/png', 'image/webp'];
+
+/** A body of a kind no endpoint reads is a 415 with the accepted types, not a confusing validation error. */
+function refuseUnknownContentTypes(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  const length = Number(req.headers['content-length'] ?? 0);
+  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!hasBody || ACCEPTED_BODY_TYPES.includes(type)) return next();
+  res.statusCode = 415;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(
+    JSON.stringify({
+      code: 'UNSUPPORTED_MEDIA_TYPE',
+      message: `不支持的请求内容类型（Content-Type: ${type || '未填写'}），可用：application/json；照片上传用 image/jpeg、image/png、image/webp`,
+      field: 'Content-Type',
+    }),
+  );
+}
+
 export function createTransport(runtime: ServiceRuntime): EventTransport {
   const { broker, config } = runtime;
   return broker.kind === 'rmq'
@@ -49,7 +69,11 @@ export async function startService(
   app.use(requestLogger(logger));
   app.useGlobalPipes(createValidationPipe());
   app.set('trust proxy', 'loopback');
-  app.useBodyParser('json', { limit: '12mb' });
+  // JSON bodies up to 1 MB; photos are uploaded as raw image bodies up to 5 MB.
+  app.useBodyParser('json', { limit: '1mb' });
+  app.useBodyParser('urlencoded', { limit: '1mb', extended: true });
+  app.useBodyParser('raw', { type: ['image/jpeg', 'image/png', 'image/webp'], limit: '5mb' });
+  app.use(refuseUnknownContentTypes);
   const document = SwaggerModule.createDocument(
     app,
     new DocumentBuilder()

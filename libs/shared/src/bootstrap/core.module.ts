@@ -3,6 +3,7 @@ import type { DynamicModule, OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AuthGuard } from '../auth/auth.guard.js';
+import { KeyRing } from '../auth/key-ring.js';
 import { TokenService } from '../auth/token.service.js';
 import { SERVICE_CONFIG, SERVICE_NAME } from '../config/tokens.js';
 import { openDataSource } from '../database/data-source.js';
@@ -57,10 +58,11 @@ export class CoreModule {
         OutboxRelay,
         Inbox,
         { provide: TokenService, useValue: new TokenService(runtime.authSecret) },
+        { provide: KeyRing, useValue: new KeyRing(runtime.authSecret) },
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
-      exports: [SERVICE_NAME, SERVICE_CONFIG, CLOCK, DataSource, EVENT_PUBLISHER, Outbox, OutboxRelay, Inbox, TokenService],
+      exports: [SERVICE_NAME, SERVICE_CONFIG, CLOCK, DataSource, EVENT_PUBLISHER, Outbox, OutboxRelay, Inbox, TokenService, KeyRing],
     };
   }
 }

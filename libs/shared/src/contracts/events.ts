@@ -1,4 +1,5 @@
 import {
+  IsArray,
   IsIn,
   IsInt,
   IsISO8601,
@@ -49,7 +50,21 @@ export class ComplaintReceivedV1 {
   @IsOptional() @IsString() namedCompanyId?: string;
   @IsOptional() @Min(-20) @Max(40) indoorTemperatureC?: number;
   @IsOptional() @IsInt() daysWithoutHeat?: number;
+  /** Photos kept by intake: the handling company reads them at intake's GET /api/v1/attachments/{id}. */
+  @IsOptional() @IsArray() @IsUUID('4', { each: true }) photoIds?: string[];
+  @IsOptional() @IsObject() coordinates?: { latitude: number; longitude: number };
   @IsISO8601() receivedAt: string;
+}
+
+/** consultation.answered v1 — a consultation answered on the call and closed at intake: it counts, it is not dispatched. */
+export class ConsultationAnsweredV1 {
+  @IsUUID() caseId: string;
+  @IsString() @IsNotEmpty() caseNumber: string;
+  @IsIn(CHANNELS) channel: Channel;
+  @IsIn(CATEGORIES) category: Category;
+  @IsString() cityCode: string;
+  @IsString() districtCode: string;
+  @IsISO8601() answeredAt: string;
 }
 
 /** case.dispatched v1 — the case reached its handling company (分转). */
@@ -104,6 +119,7 @@ export class SurveyRatedV1 {
 /** Every event type, its current version and its payload class. */
 export const EVENT_CONTRACTS = {
   'complaint.received': { version: 1, payload: ComplaintReceivedV1 },
+  'consultation.answered': { version: 1, payload: ConsultationAnsweredV1 },
   'case.dispatched': { version: 1, payload: CaseDispatchedV1 },
   'case.feedback_submitted': { version: 1, payload: CaseFeedbackSubmittedV1 },
   'case.closed': { version: 1, payload: CaseClosedV1 },

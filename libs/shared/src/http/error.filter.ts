@@ -39,7 +39,7 @@ export class ErrorFilter implements ExceptionFilter {
         return [400, { code: 'MALFORMED_JSON', message: '请求体不是有效的 JSON，请检查括号、引号和逗号' }];
       }
       if (status === 404) return [404, { code: 'NOT_FOUND', message: '请求的地址不存在，请查看 /docs 中的接口说明' }];
-      if (status === 413) return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大（上限 12 MB）' }];
+      if (status === 413) return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大：JSON 请求最大 1 MB，照片最大 5 MB' }];
       if (status === 415) return [415, { code: 'UNSUPPORTED_MEDIA_TYPE', message: '不支持的内容类型，请使用 application/json' }];
       if (status === 400) return [400, { code: 'BAD_REQUEST', message: `请求参数不正确：${exception.message}` }];
       return [status, { code: `HTTP_${status}`, message: exception.message }];
@@ -48,7 +48,7 @@ export class ErrorFilter implements ExceptionFilter {
     if (parseError?.type === 'entity.parse.failed') {
       return [400, { code: 'MALFORMED_JSON', message: '请求体不是有效的 JSON，请检查括号、引号和逗号' }];
     }
-    if (parseError?.type === 'entity.too.large') return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大' }];
+    if (parseError?.type === 'entity.too.large') return [413, { code: 'PAYLOAD_TOO_LARGE', message: '请求内容过大：JSON 请求最大 1 MB，照片最大 5 MB' }];
     if (isDatabaseUnavailable(exception)) {
       return [503, { code: 'SERVICE_UNAVAILABLE', message: '系统暂时无法处理请求（数据库不可用），本次请求未保存，请稍后重试' }];
     }

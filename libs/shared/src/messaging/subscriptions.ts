@@ -9,7 +9,7 @@ export const SUBSCRIPTIONS: Record<ServiceName, readonly EventType[]> = {
   intake: ['case.dispatched', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
   dispatch: ['complaint.received'],
   'sms-survey': ['complaint.received', 'case.closed'],
-  kpi: ['complaint.received', 'case.dispatched', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
+  kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
 };
 
 /** The queue a service consumes from. */

@@ -4,8 +4,9 @@ import { maskPhone } from '../phone/phone.js';
 import type { SmsGateway } from './sms-gateway.js';
 
 /**
- * The embedded gateway: sends nothing. Every message is kept in `sms_message` (read it at
- * GET /api/v1/sms/messages) and logged with the phone masked.
+ * The embedded gateway: sends nothing. Every message is kept in `sms_message`, readable at the
+ * service's GET /api/v1/sms/messages. The log line names the masked phone only: texts may carry
+ * verification codes.
  */
 @Injectable()
 export class ConsoleSmsGateway implements SmsGateway {
@@ -13,7 +14,7 @@ export class ConsoleSmsGateway implements SmsGateway {
   private readonly logger = new Logger('ConsoleSmsGateway');
 
   async send(phone: string, text: string): Promise<{ providerMessageId: string }> {
-    this.logger.log(`SMS to ${maskPhone(phone)}: ${text}`);
+    this.logger.log(`SMS to ${maskPhone(phone)} (${text.length} characters) kept for GET /api/v1/sms/messages`);
     return { providerMessageId: `console-${randomUUID()}` };
   }
 }

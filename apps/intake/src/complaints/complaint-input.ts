@@ -1,0 +1,25 @@
+import type { CaseType, Category, Channel } from '#shared';
+
+/** A complaint as any channel hands it to intake, after its own validation and authentication. */
+export interface ComplaintInput {
+  channel: Channel;
+  /** Verified phone: caller ID (hotline) or the resident token's number (web, app, open311). */
+  phone: string;
+  /** Who recorded it: the operator's id, `resident`, or `open311:<client>`. */
+  recordedBy: string;
+  type: CaseType;
+  category: Category;
+  communityName: string;
+  address: { cityCode: string; districtCode: string; street: string; building?: string; unit?: string; room?: string };
+  description: string;
+  contactName?: string;
+  namedCompanyId?: string;
+  indoorTemperatureC?: number;
+  daysWithoutHeat?: number;
+  /** A consultation answered on the call (hotline only): recorded and closed at intake. */
+  answer?: string;
+  photoIds?: string[];
+  coordinates?: { latitude: number; longitude: number };
+}
+
+export type RecordOutcome = 'created' | 'duplicate' | 'replayed';

@@ -1,0 +1,33 @@
+import { Controller, DefaultValuePipe, Get, Query } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
+import { DataSource } from 'typeorm';
+import { Roles } from '../auth/auth.guard.js';
+import { parseIntQuery } from '../http/validation.js';
+import { maskPhone } from '../phone/phone.js';
+import { SmsMessage } from './sms-message.entity.js';
+
+export class SmsMessageView {
+  @ApiProperty() id: string;
+  @ApiProperty({ enum: ['out', 'in'] }) direction: string;
+  @ApiProperty({ example: '138****5678' }) phone: string;
+  @ApiProperty() text: string;
+  @ApiProperty({ enum: ['pending', 'sent', 'failed', 'received'] }) status: string;
+  @ApiProperty() at: string;
+}
+
+/** What this service texted (and received): the console gateway's mailbox, and an audit trail. */
+@ApiTags('sms 短信')
+@ApiBearerAuth()
+@Roles('province')
+@Controller('api/v1/sms')
+export class SmsMessagesController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get('messages')
+  @ApiOperation({ summary: '本服务最近发出与收到的短信（号码脱敏）' })
+  @ApiOkResponse({ type: [SmsMessageView] })
+  async messages(@Query('limit', new DefaultValuePipe(50), parseIntQuery('limit', '数量')) limit: number): Promise<SmsMessageView[]> {
+    const rows = await this.dataSource.getRepository(SmsMessage).find({ order: { id: 'DESC' }, take: Math.min(Math.max(limit, 1), 500) });
+    return rows.map((m) => ({ id: m.id, direction: m.direction, phone: maskPhone(m.phone), text: m.text, status: m.status, at: m.at.toISOString() }));
+  }
+}
