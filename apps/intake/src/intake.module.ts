@@ -13,6 +13,7 @@ import { IntakeSchema1764400000100 } from './migrations/1764400000100-intake-sch
 import { IntakeChannels1764400000110 } from './migrations/1764400000110-intake-channels.js';
 import { CaseProgressConsumer } from './status/case-progress.consumer.js';
 import { StatusEntry } from './status/status-entry.entity.js';
+import { Open311Controller } from './open311/open311.controller.js';
 import { PhoneVerification } from './verification/phone-verification.entity.js';
 import { VerificationController } from './verification/verification.controller.js';
 import { VerificationService } from './verification/verification.service.js';
@@ -34,7 +35,7 @@ export class IntakeModule {
           migrations: [SmsTables1764400000050, IntakeSchema1764400000100, IntakeChannels1764400000110],
         }),
       ],
-      controllers: [ComplaintsController, CaseProgressConsumer, VerificationController, AttachmentsController, SmsMessagesController],
+      controllers: [ComplaintsController, CaseProgressConsumer, VerificationController, AttachmentsController, SmsMessagesController, Open311Controller],
       providers: [ComplaintsService, CaseNumberService, AttachmentsService, VerificationService, { provide: SMS_GATEWAY, useClass: ConsoleSmsGateway }, SmsSender],
     };
   }

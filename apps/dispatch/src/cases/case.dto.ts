@@ -11,9 +11,9 @@ export class SubmitFeedbackDto {
   resolution: Resolution;
 
   @ApiProperty({ example: '已入户排查，更换阀门，复测卧室 19.5℃' })
-  @IsString({ message: '办理情况（summary）必须是文本' })
-  @IsNotEmpty({ message: '办理情况（summary）不能为空' })
   @MaxLength(2000, { message: '办理情况（summary）最多 2000 字' })
+  @IsNotEmpty({ message: '办理情况（summary）不能为空' })
+  @IsString({ message: '办理情况（summary）必须是文本' })
   summary: string;
 }
 

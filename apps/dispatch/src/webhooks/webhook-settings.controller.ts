@@ -25,10 +25,10 @@ export class WebhookSettingsView {
 export class WebhookSettingsController {
   constructor(private readonly dataSource: DataSource) {}
 
-  @Put()
-  @Roles('company')
   @ApiOperation({ summary: '设置本企业接收工单的回调地址；返回新的签名密钥' })
   @ApiOkResponse({ type: WebhookSettingsView })
+  @Put()
+  @Roles('company')
   async set(@CurrentPrincipal() principal: Principal, @Body() dto: SetWebhookDto): Promise<WebhookSettingsView> {
     const secret = `whsec_${randomBytes(24).toString('base64')}`;
     const result = await this.dataSource.getRepository(Company).update({ id: principal.unitId ?? '' }, { webhookUrl: dto.url, webhookSecret: secret });

@@ -35,28 +35,28 @@ export class AddressDto {
   districtCode: string;
 
   @ApiProperty({ example: '南京南街 12 号', description: '街道/路' })
-  @IsString({ message: '街道（address.street）必须是文本' })
-  @IsNotEmpty({ message: '街道（address.street）不能为空' })
   @MaxLength(100, { message: '街道（address.street）最多 100 个字' })
   @noControlChars('街道（address.street）')
+  @IsNotEmpty({ message: '街道（address.street）不能为空' })
+  @IsString({ message: '街道（address.street）必须是文本' })
   street: string;
 
   @ApiPropertyOptional({ example: '3 号楼' })
   @IsOptional()
-  @IsString({ message: '楼号（address.building）必须是文本' })
   @MaxLength(20, { message: '楼号（address.building）最多 20 个字' })
+  @IsString({ message: '楼号（address.building）必须是文本' })
   building?: string;
 
   @ApiPropertyOptional({ example: '2 单元' })
   @IsOptional()
-  @IsString({ message: '单元（address.unit）必须是文本' })
   @MaxLength(20, { message: '单元（address.unit）最多 20 个字' })
+  @IsString({ message: '单元（address.unit）必须是文本' })
   unit?: string;
 
   @ApiPropertyOptional({ example: '501' })
   @IsOptional()
-  @IsString({ message: '房间号（address.room）必须是文本' })
   @MaxLength(20, { message: '房间号（address.room）最多 20 个字' })
+  @IsString({ message: '房间号（address.room）必须是文本' })
   room?: string;
 }
 
@@ -64,15 +64,15 @@ export class AddressDto {
 /** Where the resident is (optional; WGS-84, must lie in Liaoning). */
 export class CoordinatesDto {
   @ApiProperty({ example: 41.796 })
-  @IsNumber({}, { message: '纬度（coordinates.latitude）必须是数字' })
   @Min(38.5, { message: '纬度（coordinates.latitude）不在辽宁省范围内（38.5–43.5）' })
   @Max(43.5, { message: '纬度（coordinates.latitude）不在辽宁省范围内（38.5–43.5）' })
+  @IsNumber({}, { message: '纬度（coordinates.latitude）必须是数字' })
   latitude: number;
 
   @ApiProperty({ example: 123.429 })
-  @IsNumber({}, { message: '经度（coordinates.longitude）必须是数字' })
   @Min(118.5, { message: '经度（coordinates.longitude）不在辽宁省范围内（118.5–125.8）' })
   @Max(125.8, { message: '经度（coordinates.longitude）不在辽宁省范围内（118.5–125.8）' })
+  @IsNumber({}, { message: '经度（coordinates.longitude）必须是数字' })
   longitude: number;
 }
 
@@ -87,10 +87,10 @@ export class ComplaintFieldsDto {
   category: Category;
 
   @ApiProperty({ example: '幸福小区', description: '小区名称' })
-  @IsString({ message: '小区名称（communityName）必须是文本' })
-  @IsNotEmpty({ message: '小区名称（communityName）不能为空' })
   @MaxLength(100, { message: '小区名称（communityName）最多 100 个字' })
   @noControlChars('小区名称（communityName）')
+  @IsNotEmpty({ message: '小区名称（communityName）不能为空' })
+  @IsString({ message: '小区名称（communityName）必须是文本' })
   communityName: string;
 
   @ApiProperty({ type: AddressDto })
@@ -100,17 +100,17 @@ export class ComplaintFieldsDto {
   address: AddressDto;
 
   @ApiProperty({ example: '卧室温度只有 15 度，暖气片不热', description: '问题描述，最多 2000 字' })
-  @IsString({ message: '问题描述（description）必须是文本' })
-  @IsNotEmpty({ message: '问题描述（description）不能为空' })
   @MaxLength(2000, { message: '问题描述（description）最多 2000 字' })
   @noControlChars('问题描述（description）')
+  @IsNotEmpty({ message: '问题描述（description）不能为空' })
+  @IsString({ message: '问题描述（description）必须是文本' })
   description: string;
 
   @ApiPropertyOptional({ example: '王女士' })
   @IsOptional()
-  @IsString({ message: '联系人（contactName）必须是文本' })
   @MaxLength(50, { message: '联系人（contactName）最多 50 个字' })
   @noControlChars('联系人（contactName）')
+  @IsString({ message: '联系人（contactName）必须是文本' })
   contactName?: string;
 
   @ApiPropertyOptional({ description: '诉求人指认的供热企业编号（可选，分转时会核对服务范围）' })
@@ -120,9 +120,9 @@ export class ComplaintFieldsDto {
 
   @ApiPropertyOptional({ example: 15.5, description: '实测室温（℃），室温不达标时必填，−20 至 40' })
   @ValidateIf((o: ComplaintFieldsDto) => o.category === 'too_cold' || o.indoorTemperatureC !== undefined)
-  @IsNumber({}, { message: '室温不达标须填写实测室温（indoorTemperatureC），单位℃，范围 −20 至 40' })
   @Min(-20, { message: '实测室温（indoorTemperatureC）不能低于 −20℃' })
   @Max(40, { message: '实测室温（indoorTemperatureC）不能高于 40℃' })
+  @IsNumber({}, { message: '室温不达标须填写实测室温（indoorTemperatureC），单位℃，范围 −20 至 40' })
   indoorTemperatureC?: number;
 
   @ApiPropertyOptional({ example: 3, description: '未供热天数，未按时供热/停热时必填，1 至 200' })
@@ -130,23 +130,23 @@ export class ComplaintFieldsDto {
     (o: ComplaintFieldsDto) =>
       o.category === 'heating_not_started' || o.category === 'heating_cut_off' || o.daysWithoutHeat !== undefined,
   )
-  @IsInt({ message: '未按时供热或停热须填写未供热天数（daysWithoutHeat），1 至 200 的整数' })
   @Min(1, { message: '未供热天数（daysWithoutHeat）至少为 1' })
   @Max(200, { message: '未供热天数（daysWithoutHeat）不能超过 200' })
+  @IsInt({ message: '未按时供热或停热须填写未供热天数（daysWithoutHeat），1 至 200 的整数' })
   daysWithoutHeat?: number;
 
   @ApiPropertyOptional({ type: [String], description: '照片编号（先通过 POST /api/v1/attachments 上传），最多 5 张' })
   @IsOptional()
-  @IsArray({ message: '照片（photoIds）必须是数组' })
   @ArrayMaxSize(5, { message: '照片（photoIds）最多 5 张' })
   @IsUUID('4', { each: true, message: '照片编号（photoIds）格式不正确' })
+  @IsArray({ message: '照片（photoIds）必须是数组' })
   photoIds?: string[];
 
   @ApiPropertyOptional({ type: CoordinatesDto })
   @IsOptional()
-  @IsObject({ message: '位置（coordinates）必须是对象' })
   @ValidateNested()
   @Type(() => CoordinatesDto)
+  @IsObject({ message: '位置（coordinates）必须是对象' })
   coordinates?: CoordinatesDto;
 }
 
@@ -158,10 +158,10 @@ export class CreateHotlineComplaintDto extends ComplaintFieldsDto {
 
   @ApiPropertyOptional({ description: '咨询类诉求在通话中已答复的内容（咨询必填：当场答复并办结）' })
   @ValidateIf((o: CreateHotlineComplaintDto) => o.type === 'consultation' || o.answer !== undefined)
-  @IsString({ message: '咨询须填写当场答复内容（answer）' })
-  @IsNotEmpty({ message: '咨询须填写当场答复内容（answer）' })
   @MaxLength(2000, { message: '答复内容（answer）最多 2000 字' })
   @noControlChars('答复内容（answer）')
+  @IsNotEmpty({ message: '咨询须填写当场答复内容（answer）' })
+  @IsString({ message: '咨询须填写当场答复内容（answer）' })
   answer?: string;
 }
 

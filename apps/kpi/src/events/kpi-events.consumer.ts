@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
 import { Inbox } from '#shared';
-import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, ComplaintReceivedV1, EventEnvelope, SurveyRatedV1 } from '#shared';
+import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, SurveyRatedV1 } from '#shared';
 import { KpiProjector } from './kpi-projector.js';
 
 @Controller()
@@ -17,6 +17,12 @@ export class KpiEventsConsumer {
     // Stored for monitoring and rebuilds; the phone number is not kept in kpi.
     const { phone: _phone, contactName: _name, ...rest } = env.payload;
     await this.store({ ...env, payload: rest }, async () => undefined);
+  }
+
+  /** Consultations answered at intake count (monitoring, rebuilds) but are not dispatched. */
+  @EventPattern('consultation.answered')
+  async onConsultation(@Payload() env: EventEnvelope<ConsultationAnsweredV1>): Promise<void> {
+    await this.store(env, async () => undefined);
   }
 
   @EventPattern('case.dispatched')

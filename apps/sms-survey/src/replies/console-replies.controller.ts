@@ -10,8 +10,8 @@ export class ConsoleReplyDto {
   phone: string;
 
   @ApiProperty({ example: '1 谢谢', description: '短信内容' })
-  @IsString({ message: '短信内容（text）必须是文本' })
   @MaxLength(500, { message: '短信内容（text）最多 500 字' })
+  @IsString({ message: '短信内容（text）必须是文本' })
   text: string;
 }
 
@@ -23,9 +23,9 @@ export class ConsoleReplyDto {
 export class ConsoleRepliesController {
   constructor(private readonly surveys: SurveysService) {}
 
+  @ApiOperation({ summary: '模拟居民回复短信（控制台网关）' })
   @Post('console/replies')
   @HttpCode(200)
-  @ApiOperation({ summary: '模拟居民回复短信（控制台网关）' })
   async reply(@Body() dto: ConsoleReplyDto): Promise<{ outcome: string }> {
     const phone = normalizeMainlandMobile(dto.phone);
     if (!phone) throw new AppError('INVALID_PHONE', '手机号（phone）必须是 11 位中国大陆手机号', 400, 'phone');

@@ -69,6 +69,11 @@ class RawEnvironment {
 
   @IsIn(['true', 'false'], { message: 'SEED_DEMO_DATA must be "true" or "false"' })
   SEED_DEMO_DATA: string;
+
+  @Matches(/^$|^[\w.-]+:[\w.~-]{16,}(,[\w.-]+:[\w.~-]{16,})*$/, {
+    message: 'OPEN311_API_KEYS must be a comma-separated list of client:key pairs, keys at least 16 characters (e.g. cityapp:3f9c…)',
+  })
+  OPEN311_API_KEYS: string;
 }
 
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -86,6 +91,12 @@ export interface ServiceConfig {
   outboxPollMs: number;
   /** Load the deterministic Liaoning demo registry into an empty database (embedded default). */
   seedDemoData: boolean;
+  /** Open311 clients: api_key → client name (intake). */
+  open311ApiKeys: Map<string, string>;
+}
+
+function runModeOf(env: NodeJS.ProcessEnv, defaultMode: RunMode): string {
+  return env.HEATING_MODE ?? defaultMode;
 }
 
 export class ConfigError extends Error {
@@ -116,6 +127,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     OUTBOX_POLL_MS: env.OUTBOX_POLL_MS ?? '500',
     DATA_DIR: env.DATA_DIR,
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? (defaultMode === 'embedded' ? 'true' : 'false'),
+    OPEN311_API_KEYS: env.OPEN311_API_KEYS ?? (runModeOf(env, defaultMode) === 'embedded' ? 'demo:open311-demo-key-0001' : ''),
   });
   const errors = validateSync(raw, { stopAtFirstError: true });
   if (errors.length > 0) {
@@ -137,5 +149,13 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     retryDelaysMs: raw.MESSAGE_RETRY_DELAYS_MS.split(',').map(Number),
     outboxPollMs: raw.OUTBOX_POLL_MS,
     seedDemoData: raw.SEED_DEMO_DATA === 'true',
+    open311ApiKeys: new Map(
+      raw.OPEN311_API_KEYS.split(',')
+        .filter(Boolean)
+        .map((pair) => {
+          const [client, key] = pair.split(':');
+          return [key, client] as [string, string];
+        }),
+    ),
   };
 }

@@ -19,13 +19,20 @@ export abstract class EventTransport extends Server implements CustomTransportSt
     this.initializeDeserializer({});
   }
 
-  /** Refuses to start when a handler listens to an event the topology does not route here. */
+  /**
+   * Refuses to start when handlers and the topology disagree: a handler for an event not routed
+   * here would never run, and an event routed here without a handler would be dead-lettered.
+   */
   protected assertHandlersSubscribed(): void {
-    const allowed = new Set<string>(SUBSCRIPTIONS[this.service]);
-    const extra = [...this.messageHandlers.keys()].filter((p) => !allowed.has(p));
-    if (extra.length > 0) {
+    const routed = new Set<string>(SUBSCRIPTIONS[this.service]);
+    const handled = new Set(this.messageHandlers.keys());
+    const extra = [...handled].filter((p) => !routed.has(p));
+    const missing = [...routed].filter((p) => !handled.has(p));
+    if (extra.length > 0 || missing.length > 0) {
       throw new Error(
-        `${this.service} has @EventPattern handlers for ${extra.join(', ')} but SUBSCRIPTIONS does not route them to it`,
+        `${this.service}: @EventPattern handlers and SUBSCRIPTIONS disagree` +
+          (extra.length ? `; handled but not routed here: ${extra.join(', ')}` : '') +
+          (missing.length ? `; routed here but not handled: ${missing.join(', ')}` : ''),
       );
     }
   }

@@ -3,6 +3,7 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import type { BusContext } from '../bus-context.js';
 import { newEnvelope } from '../envelope.js';
 import type { EventEnvelope } from '../envelope.js';
+import { SUBSCRIPTIONS } from '../subscriptions.js';
 import { InProcessBus } from './in-process-bus.js';
 import { InProcessDeadLetters, InProcessPublisher, InProcessTransport } from './in-process.transport.js';
 import type { CaseClosedV1 } from '../../contracts/events.js';
@@ -44,7 +45,9 @@ type Handler = (data: EventEnvelope<CaseClosedV1>, ctx: BusContext) => Promise<u
 function startSmsSurvey(handlers: Record<string, Handler>, prefetch = 1): InProcessTransport {
   bus = new InProcessBus();
   transport = new InProcessTransport(bus, 'sms-survey', { delaysMs: DELAYS }, prefetch);
-  for (const [pattern, handler] of Object.entries(handlers)) {
+  // Every event routed to sms-survey needs a handler (listen() checks); the test's own replace no-ops.
+  const all: Record<string, Handler> = Object.fromEntries(SUBSCRIPTIONS['sms-survey'].map((p) => [p, async () => undefined]));
+  for (const [pattern, handler] of Object.entries({ ...all, ...handlers })) {
     transport.addHandler(pattern, handler as (data: unknown, ctx: unknown) => Promise<unknown>, true);
   }
   transport.listen(() => {});
@@ -170,28 +173,26 @@ describe('a message that can never succeed is dead-lettered at once (attempt 1),
     expect(letter.reason).toContain('resolution');
     expect(calls).toBe(0);
   });
-  it('an event routed here for which the service registered no handler', async () => {
-    startSmsSurvey({ 'case.closed': async () => {} });
-    const received = newEnvelope(
-      'intake',
-      'complaint.received',
+  it('a valid event of a type this service does not handle, arriving under a routed key', async () => {
+    startSmsSurvey({});
+    const rated = newEnvelope(
+      'sms-survey',
+      'survey.rated',
       {
+        surveyId: '0b8f2c64-5d7e-4c1a-9d3b-6f0e2a1b7c56',
         caseId: '0b8f2c64-5d7e-4c1a-9d3b-6f0e2a1b7c55',
         caseNumber: 'GR-20261130-000001',
-        channel: 'web',
-        type: 'complaint',
-        category: 'too_cold',
-        communityName: '幸福里小区',
-        address: { cityCode: '210100', districtCode: '210102', street: '南京北街' },
-        description: '',
-        phone: '13812341234',
-        receivedAt: '2026-11-30T09:00:00+08:00',
+        companyId: 'HC0001',
+        authorityId: 'AU210100',
+        rating: 'satisfied',
+        via: 'sms',
+        ratedAt: '2026-11-30T09:00:00+08:00',
       },
       new Date(),
     );
-    bus.publish(received);
+    bus.publishRaw('case.closed', JSON.stringify(rated));
     await waitFor(() => bus.deadLetters(QUEUE).length === 1);
-    expect(bus.deadLetters(QUEUE)[0]).toMatchObject({ attempts: 1, envelopeId: received.id, type: 'complaint.received' });
+    expect(bus.deadLetters(QUEUE)[0]).toMatchObject({ attempts: 1, envelopeId: rated.id, type: 'survey.rated' });
     expect(bus.deadLetters(QUEUE)[0].reason).toContain('no handler');
   });
 });
@@ -205,6 +206,12 @@ describe('listen() refuses handlers for events the service is not subscribed to'
     const started = jest.fn();
     expect(() => t.listen(started)).toThrow(/case\.dispatched/);
     expect(started).not.toHaveBeenCalled();
+  });
+  it('sms-survey without a handler for an event routed to it (complaint.received) throws, naming the event', () => {
+    bus = new InProcessBus();
+    const t = new InProcessTransport(bus, 'sms-survey', { delaysMs: DELAYS }, 1);
+    t.addHandler('case.closed', async () => {}, true);
+    expect(() => t.listen(() => {})).toThrow(/routed here but not handled: complaint\.received/);
   });
   it('sms-survey with only subscribed handlers starts', () => {
     bus = new InProcessBus();
