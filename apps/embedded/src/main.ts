@@ -26,6 +26,8 @@ try {
     '  Company token for HC0001 (和平区恒温供热有限公司):',
     `    ${company}`,
     '',
+    '  Open311 (GeoReport v2) demo api_key: open311-demo-key-0001   ' + suite.urls.intake + '/open311/v2/services.xml',
+    '',
     '  Try: curl -s -X POST ' + suite.urls.intake + '/api/v1/complaints -H "Authorization: Bearer $OPERATOR" \\',
     '         -H "Content-Type: application/json" -d @docs/examples/hotline-complaint.json',
     '  Start from empty: npm start -- --reset      Stop: Ctrl+C',
