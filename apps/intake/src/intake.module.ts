@@ -11,6 +11,7 @@ import { ComplaintsController } from './complaints/complaints.controller.js';
 import { ComplaintsService } from './complaints/complaints.service.js';
 import { IntakeSchema1764400000100 } from './migrations/1764400000100-intake-schema.js';
 import { IntakeChannels1764400000110 } from './migrations/1764400000110-intake-channels.js';
+import { CaseNumberSequence1764400000120 } from './migrations/1764400000120-case-number-sequence.js';
 import { CaseProgressConsumer } from './status/case-progress.consumer.js';
 import { StatusEntry } from './status/status-entry.entity.js';
 import { Open311Controller } from './open311/open311.controller.js';
@@ -32,7 +33,7 @@ export class IntakeModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [Complaint, StatusEntry, Attachment, PhoneVerification, SmsMessage],
-          migrations: [SmsTables1764400000050, IntakeSchema1764400000100, IntakeChannels1764400000110],
+          migrations: [SmsTables1764400000050, IntakeSchema1764400000100, IntakeChannels1764400000110, CaseNumberSequence1764400000120],
         }),
       ],
       controllers: [ComplaintsController, CaseProgressConsumer, VerificationController, AttachmentsController, SmsMessagesController, Open311Controller],

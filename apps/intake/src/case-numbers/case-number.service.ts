@@ -3,24 +3,24 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, shanghaiDateStamp } from '#shared';
 import type { Clock } from '#shared';
 
-/** GR-20261129-000123: the Shanghai date and a per-day sequence, easy to read out on the phone. */
-export function formatCaseNumber(dateStamp: string, sequence: number): string {
-  return `GR-${dateStamp}-${String(sequence).padStart(6, '0')}`;
+/** Six digits after the date: wraps only after a million cases, far beyond a day's volume. */
+const SERIAL_SPACE = 1_000_000;
+
+/** GR-20261129-000123: the Shanghai date and a serial, easy to read out on the phone. */
+export function formatCaseNumber(dateStamp: string, serial: number): string {
+  return `GR-${dateStamp}-${String(serial % SERIAL_SPACE).padStart(6, '0')}`;
 }
 
 @Injectable()
 export class CaseNumberService {
   constructor(@Inject(CLOCK) private readonly clock: Clock) {}
 
-  /** Takes the next number of the day inside the caller's transaction (row lock per day). */
+  /**
+   * The next case number. A sequence, not a counter row: concurrent intakes never wait on each
+   * other (gaps after a rollback are harmless); the unique index on case_number is the backstop.
+   */
   async next(em: EntityManager): Promise<string> {
-    const day = shanghaiDateStamp(this.clock.now());
-    const rows: Array<{ last_value: number }> = await em.query(
-      `INSERT INTO case_number_sequence (day, last_value) VALUES ($1, 1)
-       ON CONFLICT (day) DO UPDATE SET last_value = case_number_sequence.last_value + 1
-       RETURNING last_value`,
-      [day],
-    );
-    return formatCaseNumber(day, rows[0].last_value);
+    const [{ serial }] = await em.query(`SELECT nextval('case_number_seq')::bigint AS serial`);
+    return formatCaseNumber(shanghaiDateStamp(this.clock.now()), Number(serial));
   }
 }

@@ -56,7 +56,7 @@ export class ComplaintsService {
         if (open) {
           await em.increment(Complaint, { id: open.id }, 'repeatCount', 1);
           await em.insert(StatusEntry, { complaintId: open.id, status: open.status, text: repeatedText(), at: now });
-          return { outcome: 'duplicate' as const, id: open.id };
+          return { outcome: 'duplicate' as const, id: open.id, view: undefined };
         }
       }
       const id = randomUUID();
@@ -92,17 +92,19 @@ export class ComplaintsService {
       });
       await em.insert(Complaint, complaint);
       await this.attachments.attach(em, input.photoIds ?? [], attachmentOwner(input), id);
-      await em.insert(StatusEntry, {
+      const entry = em.create(StatusEntry, {
         complaintId: id,
         status: complaint.status,
         text: isConsultation ? `咨询已当场答复并办结：${input.answer}` : receivedText(input.category),
         at: now,
       });
+      await em.insert(StatusEntry, entry);
       if (isConsultation) await this.publishAnswered(em, complaint);
       else await this.publishReceived(em, complaint);
-      return { outcome: 'created' as const, id };
+      // The new case's view needs no second read.
+      return { outcome: 'created' as const, id, view: toComplaintView(complaint, [entry]) };
     });
-    return { outcome: result.outcome, view: await this.viewById(result.id) };
+    return { outcome: result.outcome, view: result.view ?? (await this.viewById(result.id)) };
   }
 
   async findByCaseNumber(caseNumber: string): Promise<ComplaintView> {
