@@ -17,6 +17,13 @@ export class ComplaintView {
   @ApiProperty() category: string;
   @ApiProperty({ example: '室温不达标' }) categoryText: string;
   @ApiProperty() communityName: string;
+  @ApiProperty({ example: { cityCode: '210100', districtCode: '210102', street: '南京南街 12 号', building: '3 号楼', unit: '2 单元', room: '501' } })
+  address: Record<string, string>;
+  @ApiProperty() description: string;
+  @ApiPropertyOptional() contactName?: string;
+  @ApiPropertyOptional({ description: '实测室温（℃）' }) indoorTemperatureC?: number;
+  @ApiPropertyOptional() daysWithoutHeat?: number;
+  @ApiProperty({ type: [String] }) photoIds: string[];
   @ApiProperty({ example: '138****5678' }) phone: string;
   @ApiProperty() status: string;
   @ApiProperty({ example: '已办结（问题已解决）' }) statusText: string;
@@ -36,6 +43,19 @@ export function toComplaintView(c: Complaint, history: StatusEntry[]): Complaint
     category: c.category,
     categoryText: CATEGORY_LABELS[c.category],
     communityName: c.communityName,
+    address: {
+      cityCode: c.cityCode,
+      districtCode: c.districtCode,
+      street: c.street,
+      ...(c.building ? { building: c.building } : {}),
+      ...(c.unit ? { unit: c.unit } : {}),
+      ...(c.room ? { room: c.room } : {}),
+    },
+    description: c.description,
+    ...(c.contactName ? { contactName: c.contactName } : {}),
+    ...(c.indoorTemperatureC !== null ? { indoorTemperatureC: c.indoorTemperatureC } : {}),
+    ...(c.daysWithoutHeat !== null ? { daysWithoutHeat: c.daysWithoutHeat } : {}),
+    photoIds: c.photoIds,
     phone: maskPhone(c.phone),
     status: c.status,
     statusText: sorted.at(-1)?.text ?? '',

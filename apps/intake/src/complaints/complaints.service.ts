@@ -38,14 +38,16 @@ export class ComplaintsService {
    */
   async record(input: ComplaintInput, idempotencyKey?: string): Promise<RecordResult> {
     this.checkAddress(input.address);
-    if (idempotencyKey) {
-      const existing = await this.dataSource.getRepository(Complaint).findOneBy({ recordedBy: input.recordedBy, phone: input.phone, idempotencyKey });
-      if (existing) return { outcome: 'replayed', view: await this.view(existing) };
-    }
     const key = addressKey(input.address);
     const isConsultation = input.type === 'consultation' && input.answer !== undefined;
     const result = await this.dataSource.transaction(async (em) => {
       const now = this.clock.now();
+      if (idempotencyKey) {
+        // Concurrent retries with one key wait for each other; the first one's case is the answer.
+        await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`idempotency|${input.recordedBy}|${input.phone}|${idempotencyKey}`]);
+        const existing = await em.findOneBy(Complaint, { recordedBy: input.recordedBy, phone: input.phone, idempotencyKey });
+        if (existing) return { outcome: 'replayed' as const, id: existing.id, view: undefined };
+      }
       if (!isConsultation) {
         // Two identical reports at the same moment must not both open a case.
         await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.phone}|${input.category}|${key}`]);
@@ -54,6 +56,10 @@ export class ComplaintsService {
           order: { receivedAt: 'ASC' },
         });
         if (open) {
+          // New photos of a repeat report join the open case (checked like any other).
+          const photoIds = input.photoIds ?? [];
+          await this.attachments.attach(em, photoIds, attachmentOwner(input), open.id);
+          if (photoIds.length) await em.update(Complaint, { id: open.id }, { photoIds: [...new Set([...open.photoIds, ...photoIds])] });
           await em.increment(Complaint, { id: open.id }, 'repeatCount', 1);
           await em.insert(StatusEntry, { complaintId: open.id, status: open.status, text: repeatedText(), at: now });
           return { outcome: 'duplicate' as const, id: open.id, view: undefined };
@@ -78,7 +84,8 @@ export class ComplaintsService {
         phone: input.phone,
         contactName: input.contactName ?? null,
         namedCompanyId: input.namedCompanyId ?? null,
-        indoorTemperatureC: input.indoorTemperatureC ?? null,
+        // Thermometers read to 0.1 ℃; anything finer is noise (and 1e-300 would underflow the column).
+        indoorTemperatureC: input.indoorTemperatureC === undefined ? null : Math.round(input.indoorTemperatureC * 10) / 10,
         daysWithoutHeat: input.daysWithoutHeat ?? null,
         latitude: input.coordinates?.latitude ?? null,
         longitude: input.coordinates?.longitude ?? null,

@@ -24,6 +24,8 @@ import type { CaseType, Category } from '#shared';
 /** Free text may hold anything a person types, but no control characters (line breaks and tabs are fine). */
 const NO_CONTROL_CHARS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
 const noControlChars = (label: string) => Matches(NO_CONTROL_CHARS, { message: `${label}含有不可见的控制字符，请删除后重新提交` });
+/** Required text must say something: only spaces (incl. full-width) counts as empty. */
+const notBlank = (label: string) => Matches(/\S/u, { message: `${label}不能为空` });
 
 export class AddressDto {
   @ApiProperty({ example: '210100', description: '城市 GB/T 2260 代码（辽宁省 21xx00）' })
@@ -37,6 +39,7 @@ export class AddressDto {
   @ApiProperty({ example: '南京南街 12 号', description: '街道/路' })
   @MaxLength(100, { message: '街道（address.street）最多 100 个字' })
   @noControlChars('街道（address.street）')
+  @notBlank('街道（address.street）')
   @IsNotEmpty({ message: '街道（address.street）不能为空' })
   @IsString({ message: '街道（address.street）必须是文本' })
   street: string;
@@ -44,18 +47,21 @@ export class AddressDto {
   @ApiPropertyOptional({ example: '3 号楼' })
   @IsOptional()
   @MaxLength(20, { message: '楼号（address.building）最多 20 个字' })
+  @noControlChars('楼号（address.building）')
   @IsString({ message: '楼号（address.building）必须是文本' })
   building?: string;
 
   @ApiPropertyOptional({ example: '2 单元' })
   @IsOptional()
   @MaxLength(20, { message: '单元（address.unit）最多 20 个字' })
+  @noControlChars('单元（address.unit）')
   @IsString({ message: '单元（address.unit）必须是文本' })
   unit?: string;
 
   @ApiPropertyOptional({ example: '501' })
   @IsOptional()
   @MaxLength(20, { message: '房间号（address.room）最多 20 个字' })
+  @noControlChars('房间号（address.room）')
   @IsString({ message: '房间号（address.room）必须是文本' })
   room?: string;
 }
@@ -89,6 +95,7 @@ export class ComplaintFieldsDto {
   @ApiProperty({ example: '幸福小区', description: '小区名称' })
   @MaxLength(100, { message: '小区名称（communityName）最多 100 个字' })
   @noControlChars('小区名称（communityName）')
+  @notBlank('小区名称（communityName）')
   @IsNotEmpty({ message: '小区名称（communityName）不能为空' })
   @IsString({ message: '小区名称（communityName）必须是文本' })
   communityName: string;
@@ -102,6 +109,7 @@ export class ComplaintFieldsDto {
   @ApiProperty({ example: '卧室温度只有 15 度，暖气片不热', description: '问题描述，最多 2000 字' })
   @MaxLength(2000, { message: '问题描述（description）最多 2000 字' })
   @noControlChars('问题描述（description）')
+  @notBlank('问题描述（description）')
   @IsNotEmpty({ message: '问题描述（description）不能为空' })
   @IsString({ message: '问题描述（description）必须是文本' })
   description: string;
@@ -115,6 +123,7 @@ export class ComplaintFieldsDto {
 
   @ApiPropertyOptional({ description: '诉求人指认的供热企业编号（可选，分转时会核对服务范围）' })
   @IsOptional()
+  @Matches(/^[\w-]{1,40}$/, { message: '指认企业（namedCompanyId）应为企业编号，例如 HC0001' })
   @IsString({ message: '指认企业（namedCompanyId）必须是文本' })
   namedCompanyId?: string;
 
@@ -160,6 +169,7 @@ export class CreateHotlineComplaintDto extends ComplaintFieldsDto {
   @ValidateIf((o: CreateHotlineComplaintDto) => o.type === 'consultation' || o.answer !== undefined)
   @MaxLength(2000, { message: '答复内容（answer）最多 2000 字' })
   @noControlChars('答复内容（answer）')
+  @notBlank('答复内容（answer）')
   @IsNotEmpty({ message: '咨询须填写当场答复内容（answer）' })
   @IsString({ message: '咨询须填写当场答复内容（answer）' })
   answer?: string;
