@@ -13,3 +13,4 @@ export * from './time/index.js';
 export * from './bootstrap/index.js';
 export * from './divisions/index.js';
 export * from './sms/index.js';
+export * from './scheduling/work-loop.js';

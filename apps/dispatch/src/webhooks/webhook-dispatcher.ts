@@ -1,9 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
 import { DataSource, In } from 'typeorm';
-import { CLOCK } from '#shared';
+import { CLOCK, WorkLoop } from '#shared';
 import type { Clock } from '#shared';
 import { Company } from '../registry/registry.entities.js';
 import { WebhookAttempt, WebhookDelivery } from './webhook-delivery.entity.js';
@@ -19,11 +18,11 @@ const BATCH = 20;
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
-  private timer?: NodeJS.Timeout;
-  private readonly detached = AsyncLocalStorage.snapshot();
-  private running = false;
-  private rerun = false;
-  private stopped = false;
+  private readonly loop = new WorkLoop('webhook delivery', () => this.deliverDue().then(() => undefined), {
+    idleMs: 1_000,
+    maxBackoffMs: 30_000,
+    logger: this.logger,
+  });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -31,18 +30,16 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule(1_000);
+    this.loop.start();
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.loop.stop();
   }
 
   /** Deliver soon (a new delivery was committed). */
   kick(): void {
-    if (this.running) this.rerun = true;
-    else this.schedule(0);
+    this.loop.kick();
   }
 
   /** Runs every due delivery now (tests, after moving the clock). */
@@ -53,28 +50,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
       total += n;
       if (n < BATCH) return total;
     }
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    // Detached from whatever request kicked us, so its logger context does not leak.
-    this.timer = setTimeout(() => this.detached(() => void this.tick()), delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.rerun = false;
-    try {
-      await this.deliverDue();
-    } catch (error) {
-      this.logger.warn(`webhook delivery round failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
-    }
-    this.schedule(this.rerun ? 0 : 1_000);
   }
 
   /** Claims due deliveries (SKIP LOCKED across replicas), sends them outside the lock, records results. */

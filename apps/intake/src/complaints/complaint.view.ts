@@ -34,6 +34,18 @@ export class ComplaintView {
   @ApiProperty({ type: [StatusEntryView] }) history: StatusEntryView[];
 }
 
+/** The structured address of a case, without empty parts. */
+export function addressOf(c: Complaint): { cityCode: string; districtCode: string; street: string; building?: string; unit?: string; room?: string } {
+  return {
+    cityCode: c.cityCode,
+    districtCode: c.districtCode,
+    street: c.street,
+    ...(c.building ? { building: c.building } : {}),
+    ...(c.unit ? { unit: c.unit } : {}),
+    ...(c.room ? { room: c.room } : {}),
+  };
+}
+
 export function toComplaintView(c: Complaint, history: StatusEntry[]): ComplaintView {
   const sorted = [...history].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id) - Number(b.id));
   return {
@@ -43,14 +55,7 @@ export function toComplaintView(c: Complaint, history: StatusEntry[]): Complaint
     category: c.category,
     categoryText: CATEGORY_LABELS[c.category],
     communityName: c.communityName,
-    address: {
-      cityCode: c.cityCode,
-      districtCode: c.districtCode,
-      street: c.street,
-      ...(c.building ? { building: c.building } : {}),
-      ...(c.unit ? { unit: c.unit } : {}),
-      ...(c.room ? { room: c.room } : {}),
-    },
+    address: addressOf(c),
     description: c.description,
     ...(c.contactName ? { contactName: c.contactName } : {}),
     ...(c.indoorTemperatureC !== null ? { indoorTemperatureC: c.indoorTemperatureC } : {}),

@@ -11,7 +11,7 @@ import { receivedText, repeatedText } from '../status/case-status.js';
 import { StatusEntry } from '../status/status-entry.entity.js';
 import { Complaint } from './complaint.entity.js';
 import type { ComplaintInput, RecordOutcome } from './complaint-input.js';
-import { toComplaintView } from './complaint.view.js';
+import { addressOf, toComplaintView } from './complaint.view.js';
 import type { ComplaintView } from './complaint.view.js';
 
 export interface RecordResult {
@@ -158,14 +158,7 @@ export class ComplaintsService {
       type: c.type,
       category: c.category,
       communityName: c.communityName,
-      address: {
-        cityCode: c.cityCode,
-        districtCode: c.districtCode,
-        street: c.street,
-        ...(c.building ? { building: c.building } : {}),
-        ...(c.unit ? { unit: c.unit } : {}),
-        ...(c.room ? { room: c.room } : {}),
-      },
+      address: addressOf(c),
       description: c.description,
       phone: c.phone,
       ...(c.contactName ? { contactName: c.contactName } : {}),

@@ -1,8 +1,8 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import { WorkLoop } from '../scheduling/work-loop.js';
 import { CLOCK } from '../time/clock.js';
 import type { Clock } from '../time/clock.js';
 import { SmsMessage } from './sms-message.entity.js';
@@ -18,11 +18,7 @@ const MAX_ATTEMPTS = 5;
 @Injectable()
 export class SmsSender implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger('SmsSender');
-  private timer?: NodeJS.Timeout;
-  private readonly detached = AsyncLocalStorage.snapshot();
-  private running = false;
-  private rerun = false;
-  private stopped = false;
+  private readonly loop = new WorkLoop('SMS sending', () => this.sendPending(), { idleMs: 2_000, maxBackoffMs: 30_000, logger: this.logger });
 
   constructor(
     private readonly dataSource: DataSource,
@@ -46,17 +42,16 @@ export class SmsSender implements OnApplicationBootstrap, OnApplicationShutdown 
   }
 
   onApplicationBootstrap(): void {
-    this.schedule(500);
+    this.loop.start();
   }
 
   onApplicationShutdown(): void {
-    this.stopped = true;
-    clearTimeout(this.timer);
+    this.loop.stop();
   }
 
+  /** Send soon (an SMS was committed). */
   kick(): void {
-    if (this.running) this.rerun = true;
-    else this.schedule(0);
+    this.loop.kick();
   }
 
   async sendPending(): Promise<void> {
@@ -79,25 +74,4 @@ export class SmsSender implements OnApplicationBootstrap, OnApplicationShutdown 
     }
   }
 
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    clearTimeout(this.timer);
-    // Detached from whatever request kicked us, so its logger context does not leak.
-    this.timer = setTimeout(() => this.detached(() => void this.tick()), delayMs);
-    this.timer.unref();
-  }
-
-  private async tick(): Promise<void> {
-    if (this.running) return;
-    this.running = true;
-    this.rerun = false;
-    try {
-      await this.sendPending();
-    } catch (error) {
-      this.logger.warn(`SMS round failed: ${(error as Error).message}`);
-    } finally {
-      this.running = false;
-    }
-    this.schedule(this.rerun ? 0 : 2_000);
-  }
 }

@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -8,6 +7,7 @@ import type { ServiceName } from '../../contracts/services.js';
 import { SERVICE_NAME } from '../../config/tokens.js';
 import { CLOCK } from '../../time/clock.js';
 import type { Clock } from '../../time/clock.js';
+import { WorkLoop } from '../../scheduling/work-loop.js';
 import { newEnvelope } from '../envelope.js';
 import type { EventEnvelope } from '../envelope.js';
 import { EVENT_PUBLISHER } from '../publisher.js';
@@ -63,14 +63,7 @@ interface OutboxRow {
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationShutdown {
-  private readonly logger = new Logger('OutboxRelay');
-  private timer?: NodeJS.Timeout;
-  private readonly detached = AsyncLocalStorage.snapshot();
-  private running = false;
-  private rerun = false;
-  private started = false;
-  private failures = 0;
-  private draining?: Promise<void>;
+  private readonly loop: WorkLoop;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -78,38 +71,30 @@ export class OutboxRelay implements OnApplicationShutdown {
     @Inject(SERVICE_NAME) private readonly service: ServiceName,
     @Inject(RELAY_SETTINGS) private readonly settings: RelaySettings,
   ) {
+    this.loop = new WorkLoop('outbox relay', () => this.drainOnce(), {
+      idleMs: settings.pollIntervalMs,
+      maxBackoffMs: settings.maxBackoffMs,
+      logger: new Logger('OutboxRelay'),
+    });
     // Wake up right after a transaction that wrote to the outbox commits.
     dataSource.subscribers.push({
       afterTransactionCommit: (event) => {
         const data = event.queryRunner.data as Record<string, unknown> | undefined;
         if (data?.[OUTBOX_PENDING]) {
           data[OUTBOX_PENDING] = false;
-          this.kick();
+          this.loop.kick();
         }
       },
     });
   }
 
   start(): void {
-    if (this.started) return;
-    this.started = true;
-    this.kick();
-  }
-
-  /** Asks for a drain soon (after a commit that wrote to the outbox). */
-  kick(): void {
-    if (!this.started) return;
-    if (this.running) {
-      this.rerun = true;
-      return;
-    }
-    this.schedule(0);
+    this.loop.start();
   }
 
   /** Publishes everything pending now; for tests and shutdown. */
   async flush(): Promise<void> {
-    while (this.draining) await this.draining;
-    await this.drainOnce();
+    await this.loop.runNow();
   }
 
   async pendingCount(): Promise<number> {
@@ -118,38 +103,7 @@ export class OutboxRelay implements OnApplicationShutdown {
   }
 
   onApplicationShutdown(): void {
-    this.started = false;
-    clearTimeout(this.timer);
-  }
-
-  private schedule(delayMs: number): void {
-    clearTimeout(this.timer);
-    // Detached from whatever request kicked us, so its logger context does not leak.
-    this.timer = setTimeout(() => this.detached(() => void this.run()), delayMs);
-    this.timer.unref();
-  }
-
-  private async run(): Promise<void> {
-    if (!this.started || this.running) return;
-    this.running = true;
-    this.rerun = false;
-    let next = this.settings.pollIntervalMs;
-    try {
-      this.draining = this.drainOnce();
-      await this.draining;
-      if (this.failures > 0) this.logger.log(`outbox relay recovered after ${this.failures} failed attempts`);
-      this.failures = 0;
-    } catch (error) {
-      this.failures++;
-      next = Math.min(this.settings.maxBackoffMs, 200 * 2 ** Math.min(this.failures, 10));
-      if (this.failures === 1 || this.failures % 20 === 0) {
-        this.logger.warn(`outbox relay cannot publish (attempt ${this.failures}), retrying in ${next} ms: ${(error as Error).message}`);
-      }
-    } finally {
-      this.draining = undefined;
-      this.running = false;
-    }
-    if (this.started) this.schedule(this.rerun && this.failures === 0 ? 0 : next);
+    this.loop.stop();
   }
 
   private async drainOnce(): Promise<void> {
