@@ -68,7 +68,7 @@ export async function startService(
   app.useLogger(options.frameworkLogger ?? new PinoNestLogger(logger));
   app.use(requestLogger(logger));
   app.useGlobalPipes(createValidationPipe());
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', runtime.config.trustProxy);
   // JSON bodies up to 1 MB; photos are uploaded as raw image bodies up to 5 MB.
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: true });

@@ -165,3 +165,14 @@ describe('a wrong setting throws ConfigError whose message names the variable', 
     expect(error.message).toContain(variable);
   });
 });
+
+describe('TRUST_PROXY names which proxies may report the client address (per-IP limits)', () => {
+  it('defaults to loopback, and accepts a hop count or CIDRs', () => {
+    expect(loadServiceConfig('intake', {}, 'embedded').trustProxy).toBe('loopback');
+    expect(loadServiceConfig('intake', { TRUST_PROXY: '1' }, 'embedded').trustProxy).toBe(1);
+    expect(loadServiceConfig('intake', { TRUST_PROXY: '10.0.0.0/8,172.16.0.0/12' }, 'embedded').trustProxy).toBe('10.0.0.0/8,172.16.0.0/12');
+  });
+  it('refuses anything else, naming the variable', () => {
+    expect(() => loadServiceConfig('intake', { TRUST_PROXY: 'everyone!' }, 'embedded')).toThrow(/TRUST_PROXY/);
+  });
+});

@@ -74,6 +74,11 @@ class RawEnvironment {
     message: 'OPEN311_API_KEYS must be a comma-separated list of client:key pairs, keys at least 16 characters (e.g. cityapp:3f9c…)',
   })
   OPEN311_API_KEYS: string;
+
+  @Matches(/^(loopback|uniquelocal|linklocal|\d+|[\d.:/,a-f]+)(,(loopback|uniquelocal|linklocal|[\d.:/a-f]+))*$/i, {
+    message: 'TRUST_PROXY must be "loopback", "uniquelocal", a hop count, or comma-separated proxy addresses/CIDRs',
+  })
+  TRUST_PROXY: string;
 }
 
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -91,6 +96,8 @@ export interface ServiceConfig {
   outboxPollMs: number;
   /** Load the deterministic Liaoning demo registry into an empty database (embedded default). */
   seedDemoData: boolean;
+  /** Which reverse proxies may set X-Forwarded-For (client address for per-IP limits), as Express's `trust proxy`. */
+  trustProxy: string | number;
   /** Open311 clients: api_key → client name (intake). */
   open311ApiKeys: Map<string, string>;
 }
@@ -127,6 +134,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     OUTBOX_POLL_MS: env.OUTBOX_POLL_MS ?? '500',
     DATA_DIR: env.DATA_DIR,
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? (defaultMode === 'embedded' ? 'true' : 'false'),
+    TRUST_PROXY: env.TRUST_PROXY ?? 'loopback',
     OPEN311_API_KEYS: env.OPEN311_API_KEYS ?? (runModeOf(env, defaultMode) === 'embedded' ? 'demo:open311-demo-key-0001' : ''),
   });
   const errors = validateSync(raw, { stopAtFirstError: true });
@@ -149,6 +157,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     retryDelaysMs: raw.MESSAGE_RETRY_DELAYS_MS.split(',').map(Number),
     outboxPollMs: raw.OUTBOX_POLL_MS,
     seedDemoData: raw.SEED_DEMO_DATA === 'true',
+    trustProxy: /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY,
     open311ApiKeys: new Map(
       raw.OPEN311_API_KEYS.split(',')
         .filter(Boolean)
