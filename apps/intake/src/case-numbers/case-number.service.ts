@@ -21,6 +21,11 @@ export class CaseNumberService {
    */
   async next(em: EntityManager): Promise<string> {
     const [{ serial }] = await em.query(`SELECT nextval('case_number_seq')::bigint AS serial`);
-    return formatCaseNumber(shanghaiDateStamp(this.clock.now()), Number(serial));
+    return this.format(Number(serial));
+  }
+
+  /** The case number for a serial already drawn from case_number_seq (in a combined query). */
+  format(serial: number): string {
+    return formatCaseNumber(shanghaiDateStamp(this.clock.now()), serial);
   }
 }

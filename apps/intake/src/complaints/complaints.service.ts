@@ -48,13 +48,20 @@ export class ComplaintsService {
         const existing = await em.findOneBy(Complaint, { recordedBy: input.recordedBy, phone: input.phone, idempotencyKey });
         if (existing) return { outcome: 'replayed' as const, id: existing.id, view: undefined };
       }
+      let serial: number | undefined;
       if (!isConsultation) {
-        // Two identical reports at the same moment must not both open a case.
-        await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`${input.phone}|${input.category}|${key}`]);
-        const open = await em.findOne(Complaint, {
-          where: { phone: input.phone, category: input.category, addressKey: key, status: In([...OPEN_STATUSES]) },
-          order: { receivedAt: 'ASC' },
-        });
+        // One round trip: the lock (two identical reports at the same moment must not both open a
+        // case), the open case it would duplicate, and the next case serial (unused on a duplicate).
+        const [row] = await em.query(
+          `WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext($1)))
+           SELECT (SELECT id FROM complaint WHERE phone = $2 AND category = $3 AND address_key = $4 AND status = ANY($5)
+                    ORDER BY received_at LIMIT 1) AS open_id,
+                  nextval('case_number_seq')::bigint AS serial
+             FROM lock`,
+          [`${input.phone}|${input.category}|${key}`, input.phone, input.category, key, [...OPEN_STATUSES]],
+        );
+        serial = Number(row.serial);
+        const open = row.open_id ? await em.findOneByOrFail(Complaint, { id: row.open_id }) : null;
         if (open) {
           // New photos of a repeat report join the open case (checked like any other).
           const photoIds = input.photoIds ?? [];
@@ -68,7 +75,7 @@ export class ComplaintsService {
       const id = randomUUID();
       const complaint = em.create(Complaint, {
         id,
-        caseNumber: await this.caseNumbers.next(em),
+        caseNumber: serial === undefined ? await this.caseNumbers.next(em) : this.caseNumbers.format(serial),
         channel: input.channel,
         type: input.type,
         category: input.category,
