@@ -11,6 +11,7 @@ import type { SchemaDefinition } from '../database/data-source.js';
 import { HealthController } from '../health/health.controller.js';
 import { OpsController } from '../health/ops.controller.js';
 import { ErrorFilter } from '../http/error.filter.js';
+import { MessagingHousekeeping } from '../messaging/housekeeping.js';
 import { Inbox } from '../messaging/inbox/inbox.js';
 import { InProcessDeadLetters, InProcessPublisher } from '../messaging/in-process/in-process.transport.js';
 import { Outbox, OutboxRelay, RELAY_SETTINGS } from '../messaging/outbox/outbox.js';
@@ -57,6 +58,7 @@ export class CoreModule {
         Outbox,
         OutboxRelay,
         Inbox,
+        MessagingHousekeeping,
         { provide: TokenService, useValue: new TokenService(runtime.authSecret) },
         { provide: KeyRing, useValue: new KeyRing(runtime.authSecret) },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -5,6 +5,7 @@ import { createPgConfig } from '@electric-sql/pglite/node-postgres';
 import { DataSource } from 'typeorm';
 import type { MixedList, EntitySchema } from 'typeorm';
 import type { DatabaseConfig } from '../config/service-config.js';
+import { MessagingRetention1764400000900 } from '../messaging/housekeeping.js';
 import { MessagingTables1764400000000 } from '../messaging/messaging-tables.migration.js';
 
 export interface SchemaDefinition {
@@ -22,7 +23,7 @@ export async function openDataSource(config: DatabaseConfig, schema: SchemaDefin
   const common = {
     type: 'postgres' as const,
     entities: schema.entities,
-    migrations: [MessagingTables1764400000000, ...schema.migrations] as Array<new () => never>,
+    migrations: [MessagingTables1764400000000, ...schema.migrations, MessagingRetention1764400000900] as Array<new () => never>,
     migrationsTableName: 'schema_migration',
     synchronize: false,
     logging: false,

@@ -14,3 +14,4 @@ export * from './rmq/rmq.publisher.js';
 export * from './outbox/outbox.js';
 export * from './inbox/inbox.js';
 export * from './messaging-tables.migration.js';
+export * from './housekeeping.js';

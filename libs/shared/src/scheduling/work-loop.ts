@@ -39,9 +39,9 @@ export class WorkLoop {
     clearTimeout(this.timer);
   }
 
-  /** Run soon: new work was committed. */
+  /** Run soon: new work was committed. While backing off after a failure, the backoff stands. */
   kick(): void {
-    if (!this.started) return;
+    if (!this.started || this.failures > 0) return;
     if (this.running) this.rerun = true;
     else this.schedule(0);
   }

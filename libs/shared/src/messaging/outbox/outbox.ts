@@ -122,7 +122,7 @@ export class OutboxRelay implements OnApplicationShutdown {
       );
       if (rows.length === 0) return 0;
       await this.publisher.publish(rows.map((r) => this.toEnvelope(r)));
-      await em.query(`UPDATE outbox_message SET published_at = now() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+      await em.query(`UPDATE outbox_message SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
       return rows.length;
     });
   }
