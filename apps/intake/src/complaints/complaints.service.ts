@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
-import type { EntityManager } from 'typeorm';
-import { AppError, CLOCK, findLiaoningDivision, normalizeMainlandMobile, Outbox } from '#shared';
-import type { Clock } from '#shared';
+import { AppError, CLOCK, findLiaoningDivision, normalizeMainlandMobile, Outbox, OUTBOX_COLUMNS } from '#shared';
+import type { Clock, EventPayload } from '#shared';
 import { AttachmentsService } from '../attachments/attachments.service.js';
 import { CaseNumberService } from '../case-numbers/case-number.service.js';
 import { addressKey, OPEN_STATUSES } from '../duplicates/address-key.js';
@@ -104,17 +103,29 @@ export class ComplaintsService {
         receivedAt: now,
         updatedAt: now,
       });
-      await em.insert(Complaint, complaint);
-      await this.attachments.attach(em, input.photoIds ?? [], attachmentOwner(input), id);
       const entry = em.create(StatusEntry, {
         complaintId: id,
         status: complaint.status,
         text: isConsultation ? `咨询已当场答复并办结：${input.answer}` : receivedText(input.category),
         at: now,
       });
-      await em.insert(StatusEntry, entry);
-      if (isConsultation) await this.publishAnswered(em, complaint);
-      else await this.publishReceived(em, complaint);
+      const event = isConsultation
+        ? this.outbox.prepare(em, 'consultation.answered', answeredPayload(complaint))
+        : this.outbox.prepare(em, 'complaint.received', receivedPayload(complaint));
+      // The case, its first history entry and its event in one statement: the hot path of intake
+      // (see BENCHMARKS.md), two round trips fewer per case than three INSERTs.
+      const [insertCase, params] = em.createQueryBuilder().insert().into(Complaint).values(complaint).returning('id').getQueryAndParameters();
+      const n = params.length;
+      const [inserted] = await em.query(
+        `WITH created AS (${insertCase}),
+              entry AS (INSERT INTO complaint_status_entry (complaint_id, status, text, at)
+                        SELECT id, $${n + 1}, $${n + 2}, $${n + 3} FROM created RETURNING id)
+         INSERT INTO outbox_message (${OUTBOX_COLUMNS})
+         SELECT $${n + 4}, $${n + 5}, $${n + 6}, $${n + 7}, $${n + 8} FROM entry RETURNING (SELECT id FROM entry) AS entry_id`,
+        [...params, entry.status, entry.text, entry.at, ...event.values],
+      );
+      entry.id = String(inserted.entry_id);
+      await this.attachments.attach(em, input.photoIds ?? [], attachmentOwner(input), id);
       // The new case's view needs no second read.
       return { outcome: 'created' as const, id, view: toComplaintView(complaint, [entry]) };
     });
@@ -157,38 +168,6 @@ export class ComplaintsService {
     }
   }
 
-  private async publishReceived(em: EntityManager, c: Complaint): Promise<void> {
-    await this.outbox.add(em, 'complaint.received', {
-      caseId: c.id,
-      caseNumber: c.caseNumber,
-      channel: c.channel,
-      type: c.type,
-      category: c.category,
-      communityName: c.communityName,
-      address: addressOf(c),
-      description: c.description,
-      phone: c.phone,
-      ...(c.contactName ? { contactName: c.contactName } : {}),
-      ...(c.namedCompanyId ? { namedCompanyId: c.namedCompanyId } : {}),
-      ...(c.indoorTemperatureC !== null ? { indoorTemperatureC: c.indoorTemperatureC } : {}),
-      ...(c.daysWithoutHeat !== null ? { daysWithoutHeat: c.daysWithoutHeat } : {}),
-      ...(c.photoIds.length ? { photoIds: c.photoIds } : {}),
-      ...(c.latitude !== null && c.longitude !== null ? { coordinates: { latitude: c.latitude, longitude: c.longitude } } : {}),
-      receivedAt: c.receivedAt.toISOString(),
-    });
-  }
-
-  private async publishAnswered(em: EntityManager, c: Complaint): Promise<void> {
-    await this.outbox.add(em, 'consultation.answered', {
-      caseId: c.id,
-      caseNumber: c.caseNumber,
-      channel: c.channel,
-      category: c.category,
-      cityCode: c.cityCode,
-      districtCode: c.districtCode,
-      answeredAt: c.receivedAt.toISOString(),
-    });
-  }
 
   private async viewById(id: string): Promise<ComplaintView> {
     return this.view(await this.dataSource.getRepository(Complaint).findOneByOrFail({ id }));
@@ -198,6 +177,40 @@ export class ComplaintsService {
     const history = await this.dataSource.getRepository(StatusEntry).findBy({ complaintId: c.id });
     return toComplaintView(c, history);
   }
+}
+
+/** What dispatch, sms-survey and kpi learn about a new case. */
+function receivedPayload(c: Complaint): EventPayload<'complaint.received'> {
+  return {
+    caseId: c.id,
+    caseNumber: c.caseNumber,
+    channel: c.channel,
+    type: c.type,
+    category: c.category,
+    communityName: c.communityName,
+    address: addressOf(c),
+    description: c.description,
+    phone: c.phone,
+    ...(c.contactName ? { contactName: c.contactName } : {}),
+    ...(c.namedCompanyId ? { namedCompanyId: c.namedCompanyId } : {}),
+    ...(c.indoorTemperatureC !== null ? { indoorTemperatureC: c.indoorTemperatureC } : {}),
+    ...(c.daysWithoutHeat !== null ? { daysWithoutHeat: c.daysWithoutHeat } : {}),
+    ...(c.photoIds.length ? { photoIds: c.photoIds } : {}),
+    ...(c.latitude !== null && c.longitude !== null ? { coordinates: { latitude: c.latitude, longitude: c.longitude } } : {}),
+    receivedAt: c.receivedAt.toISOString(),
+  };
+}
+
+function answeredPayload(c: Complaint): EventPayload<'consultation.answered'> {
+  return {
+    caseId: c.id,
+    caseNumber: c.caseNumber,
+    channel: c.channel,
+    category: c.category,
+    cityCode: c.cityCode,
+    districtCode: c.districtCode,
+    answeredAt: c.receivedAt.toISOString(),
+  };
 }
 
 function attachmentOwner(input: ComplaintInput): string {

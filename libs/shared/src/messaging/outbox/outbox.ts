@@ -13,6 +13,9 @@ import type { EventEnvelope } from '../envelope.js';
 import { EVENT_PUBLISHER } from '../publisher.js';
 import type { EventPublisher } from '../publisher.js';
 
+/** Columns of an outbox row, in the order of `Outbox.prepare(...).values`. */
+export const OUTBOX_COLUMNS = 'message_id, event_type, event_version, payload, occurred_at';
+
 /** Marker put on a query runner whose transaction wrote to the outbox (read after commit). */
 export const OUTBOX_PENDING = 'outboxPending';
 
@@ -28,14 +31,20 @@ export class Outbox {
   ) {}
 
   async add<T extends EventType>(em: EntityManager, type: T, payload: EventPayload<T>): Promise<EventEnvelope> {
-    if (!em.queryRunner?.isTransactionActive) throw new Error('Outbox.add must run inside a transaction');
-    const env = newEnvelope(this.service, type, payload, this.clock.now());
-    await em.query(
-      `INSERT INTO outbox_message (message_id, event_type, event_version, payload, occurred_at) VALUES ($1, $2, $3, $4, $5)`,
-      [env.id, env.type, env.version, JSON.stringify(env.payload), env.occurredAt],
-    );
+    const row = this.prepare(em, type, payload);
+    await em.query(`INSERT INTO outbox_message (${OUTBOX_COLUMNS}) VALUES ($1, $2, $3, $4, $5)`, row.values);
+    return row.envelope;
+  }
+
+  /**
+   * For a hot path that writes its rows in one statement: the outbox row's columns
+   * (`OUTBOX_COLUMNS`) and values; the caller must insert them in the same transaction.
+   */
+  prepare<T extends EventType>(em: EntityManager, type: T, payload: EventPayload<T>): { envelope: EventEnvelope; values: unknown[] } {
+    if (!em.queryRunner?.isTransactionActive) throw new Error('the outbox must be written inside a transaction');
+    const envelope = newEnvelope(this.service, type, payload, this.clock.now());
     em.queryRunner.data = { ...(em.queryRunner.data ?? {}), [OUTBOX_PENDING]: true };
-    return env;
+    return { envelope, values: [envelope.id, envelope.type, envelope.version, JSON.stringify(envelope.payload), envelope.occurredAt] };
   }
 }
 
