@@ -15,6 +15,11 @@ export async function call(
     },
     body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
   });
+  return readResponse(res);
+}
+
+/** Status and body, parsed as JSON when it is JSON. */
+export async function readResponse(res: Response): Promise<{ status: number; body: any }> {
   const text = await res.text();
   let parsed: unknown = text;
   try {

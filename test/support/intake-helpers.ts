@@ -1,6 +1,6 @@
 import { deflateSync } from 'node:zlib';
 import type { TokenService } from '#shared';
-import { call } from './http.js';
+import { call, readResponse } from './http.js';
 
 /*
  * Helpers for the intake end-to-end tests: phone verification through the console SMS gateway,
@@ -55,14 +55,7 @@ export async function postRaw(
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), 'content-type': contentType },
     body,
   });
-  const text = await res.text();
-  let parsed: unknown = text;
-  try {
-    parsed = text ? JSON.parse(text) : undefined;
-  } catch {
-    // not JSON
-  }
-  return { status: res.status, body: parsed };
+  return readResponse(res);
 }
 
 export function masked(phone: string): string {
