@@ -1,4 +1,5 @@
 import type { CaseType, Category, Channel } from '#shared';
+import type { ComplaintFieldsDto } from './create-complaint.dto.js';
 
 /** A complaint as any channel hands it to intake, after its own validation and authentication. */
 export interface ComplaintInput {
@@ -23,3 +24,20 @@ export interface ComplaintInput {
 }
 
 export type RecordOutcome = 'created' | 'duplicate' | 'replayed';
+
+/** The fields every channel shares, from a validated DTO. */
+export function fieldsOf(dto: ComplaintFieldsDto): Omit<ComplaintInput, 'channel' | 'phone' | 'recordedBy'> {
+  return {
+    type: dto.type,
+    category: dto.category,
+    communityName: dto.communityName,
+    address: { ...dto.address },
+    description: dto.description,
+    contactName: dto.contactName,
+    namedCompanyId: dto.namedCompanyId,
+    indoorTemperatureC: dto.indoorTemperatureC,
+    daysWithoutHeat: dto.daysWithoutHeat,
+    photoIds: dto.photoIds,
+    coordinates: dto.coordinates ? { latitude: dto.coordinates.latitude, longitude: dto.coordinates.longitude } : undefined,
+  };
+}

@@ -3,8 +3,8 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiHeader, ApiOkResponse, ApiOperati
 import type { Response } from 'express';
 import { AppError, CurrentPrincipal, normalizeMainlandMobile, Roles } from '#shared';
 import type { Principal } from '#shared';
-import type { ComplaintFieldsDto } from './create-complaint.dto.js';
 import { CreateHotlineComplaintDto, CreateResidentComplaintDto } from './create-complaint.dto.js';
+import { fieldsOf } from './complaint-input.js';
 import type { ComplaintInput } from './complaint-input.js';
 import { ComplaintView } from './complaint.view.js';
 import { ComplaintsService } from './complaints.service.js';
@@ -15,23 +15,6 @@ function checkIdempotencyKey(key?: string): string | undefined {
     throw new AppError('INVALID_IDEMPOTENCY_KEY', '请求头 Idempotency-Key 只能包含字母、数字和 _ . : -，最长 100 个字符', 400, 'Idempotency-Key');
   }
   return key;
-}
-
-/** The fields every channel shares, from a validated DTO. */
-function fieldsOf(dto: ComplaintFieldsDto): Omit<ComplaintInput, 'channel' | 'phone' | 'recordedBy'> {
-  return {
-    type: dto.type,
-    category: dto.category,
-    communityName: dto.communityName,
-    address: { ...dto.address },
-    description: dto.description,
-    contactName: dto.contactName,
-    namedCompanyId: dto.namedCompanyId,
-    indoorTemperatureC: dto.indoorTemperatureC,
-    daysWithoutHeat: dto.daysWithoutHeat,
-    photoIds: dto.photoIds,
-    coordinates: dto.coordinates ? { latitude: dto.coordinates.latitude, longitude: dto.coordinates.longitude } : undefined,
-  };
 }
 
 /** 201 for a new case; 200 when the request was linked to an open case or replayed. */

@@ -2,6 +2,7 @@ import { plainToInstance } from 'class-transformer';
 import { validate } from 'class-validator';
 import { AppError, validationErrorToAppError } from '#shared';
 import { ComplaintFieldsDto } from '../complaints/create-complaint.dto.js';
+import { fieldsOf } from '../complaints/complaint-input.js';
 import type { ComplaintInput } from '../complaints/complaint-input.js';
 import { isOpen311Service } from './open311-catalog.js';
 
@@ -76,18 +77,5 @@ export async function toComplaintInput(body: Record<string, unknown>, phone: str
     const field = error.field ? (FIELD_NAMES[error.field] ?? error.field) : undefined;
     throw new AppError(error.code, error.message, error.status, field);
   }
-  return {
-    channel: 'open311',
-    phone,
-    recordedBy: `open311:${client}`,
-    type: dto.type,
-    category: dto.category,
-    communityName: dto.communityName,
-    address: { ...dto.address },
-    description: dto.description,
-    contactName: dto.contactName,
-    indoorTemperatureC: dto.indoorTemperatureC,
-    daysWithoutHeat: dto.daysWithoutHeat,
-    coordinates: dto.coordinates ? { latitude: dto.coordinates.latitude, longitude: dto.coordinates.longitude } : undefined,
-  };
+  return { ...fieldsOf(dto), channel: 'open311', phone, recordedBy: `open311:${client}` };
 }
