@@ -86,3 +86,11 @@ describe('the signing secret must be at least 32 characters', () => {
     expect(() => new TokenService('x'.repeat(32))).not.toThrow();
   });
 });
+
+describe('a resident token must carry the verified phone', () => {
+  it('a resident token without a phone is refused', async () => {
+    const tokens = new TokenService('a-secret-of-at-least-thirty-two-characters!!');
+    const token = await tokens.sign({ sub: 'resident-x', role: 'resident' }, 60);
+    await expect(tokens.verify(token)).resolves.toBeNull();
+  });
+});

@@ -34,6 +34,8 @@ export class TokenService {
       const { payload } = await jwtVerify(token, this.key, { issuer: ISSUER, algorithms: ['HS256'] });
       const role = payload.role as Role;
       if (typeof payload.sub !== 'string' || !ROLES.includes(role)) return null;
+      // A resident is nobody without the phone they verified.
+      if (role === 'resident' && typeof payload.phone !== 'string') return null;
       return {
         sub: payload.sub,
         role,
