@@ -94,3 +94,21 @@ describe('a resident token must carry the verified phone', () => {
     await expect(tokens.verify(token)).resolves.toBeNull();
   });
 });
+
+describe('recently verified tokens are remembered, but never past their expiry', () => {
+  it('a token verified once is still refused once it has expired', async () => {
+    const tokens = new TokenService('a-secret-of-at-least-thirty-two-characters!!');
+    const token = await tokens.sign({ sub: 'op-1', role: 'operator' }, 1);
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: 'op-1', role: 'operator' });
+    await expect(tokens.verify(token)).resolves.toMatchObject({ sub: 'op-1' });
+    await new Promise((r) => setTimeout(r, 2_100));
+    await expect(tokens.verify(token)).resolves.toBeNull();
+  });
+
+  it('the remembered principal carries no expiry field of its own', async () => {
+    const tokens = new TokenService('a-secret-of-at-least-thirty-two-characters!!');
+    const token = await tokens.sign({ sub: 'op-2', role: 'operator' }, 60);
+    await tokens.verify(token);
+    expect(await tokens.verify(token)).toEqual({ sub: 'op-2', role: 'operator', unitId: undefined, regionCode: undefined, phone: undefined });
+  });
+});
