@@ -9,7 +9,6 @@ import { Complaint } from '../complaints/complaint.entity.js';
 import { Attachment } from './attachment.entity.js';
 
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
-export const MAX_PHOTO_BYTES = 5 * 1024 * 1024;
 
 export function ownerKeyOf(principal: Principal): string {
   return principal.role === 'resident' ? `resident:${principal.phone}` : `${principal.role}:${principal.sub}`;

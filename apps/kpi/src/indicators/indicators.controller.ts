@@ -6,6 +6,7 @@ import type { Clock, Principal } from '#shared';
 import { UnitMonth } from '../events/kpi-entities.js';
 import type { UnitType } from '../events/kpi-entities.js';
 import { computeIndicators } from './indicator-formulas.js';
+import type { UnitMonthCounts } from './indicator-formulas.js';
 
 const UNIT_TYPES: UnitType[] = ['company', 'authority', 'city'];
 
@@ -41,10 +42,24 @@ export class IndicatorsController {
     const ownUnit = principal.role === 'province' || (principal.role === unitType && principal.unitId === unitId);
     if (!ownUnit) throw new AppError('FORBIDDEN', '只能查询本单位的指标', 403);
     const row = await this.dataSource.getRepository(UnitMonth).findOneBy({ unitType: unitType as UnitType, unitId, month: wanted });
-    const counts = row ?? {
-      dispatched: 0, onTimeDispatched: 0, withFeedback: 0, feedbackDaysSum: 0, closed: 0, rated: 0,
-      satisfied: 0, basicallySatisfied: 0, dissatisfied: 0, approvedReconsiderations: 0, failedSpotChecks: 0,
-    };
-    return { unitType, unitId, month: wanted, counts: { ...counts, unitType: undefined, unitId: undefined, month: undefined }, indicators: computeIndicators(counts) };
+    const counts = countsOf(row);
+    return { unitType, unitId, month: wanted, counts, indicators: computeIndicators(counts) };
   }
+}
+
+/** The counters of a (unit, month) row; a month with no cases has all zero. */
+function countsOf(row: UnitMonth | null): UnitMonthCounts {
+  return {
+    dispatched: row?.dispatched ?? 0,
+    onTimeDispatched: row?.onTimeDispatched ?? 0,
+    withFeedback: row?.withFeedback ?? 0,
+    feedbackDaysSum: row?.feedbackDaysSum ?? 0,
+    closed: row?.closed ?? 0,
+    rated: row?.rated ?? 0,
+    satisfied: row?.satisfied ?? 0,
+    basicallySatisfied: row?.basicallySatisfied ?? 0,
+    dissatisfied: row?.dissatisfied ?? 0,
+    approvedReconsiderations: row?.approvedReconsiderations ?? 0,
+    failedSpotChecks: row?.failedSpotChecks ?? 0,
+  };
 }

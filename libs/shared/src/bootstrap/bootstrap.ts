@@ -1,5 +1,4 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { DestinationStream } from 'pino';
@@ -89,8 +88,4 @@ export async function startService(
   app.get(OutboxRelay).start();
   await app.listen(runtime.config.port, runtime.config.host);
   return app;
-}
-
-export async function stopService(app: INestApplication): Promise<void> {
-  await app.close();
 }

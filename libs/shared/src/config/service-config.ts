@@ -1,6 +1,7 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { ServiceName } from '../contracts/services.js';
+import { DEFAULT_RETRY_DELAYS_MS } from '../messaging/retry-policy.js';
 
 export type RunMode = 'embedded' | 'production';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -128,7 +129,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     HOST: env.HOST ?? (defaultMode === 'embedded' ? '127.0.0.1' : '0.0.0.0'),
     AUTH_SECRET: env.AUTH_SECRET,
     LOG_LEVEL: env.LOG_LEVEL ?? 'info',
-    MESSAGE_RETRY_DELAYS_MS: env.MESSAGE_RETRY_DELAYS_MS ?? '1000,10000,60000',
+    MESSAGE_RETRY_DELAYS_MS: env.MESSAGE_RETRY_DELAYS_MS ?? DEFAULT_RETRY_DELAYS_MS.join(','),
     AMQP_PREFETCH: env.AMQP_PREFETCH ?? '32',
     DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE ?? '10',
     OUTBOX_POLL_MS: env.OUTBOX_POLL_MS ?? '500',
