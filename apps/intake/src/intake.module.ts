@@ -12,6 +12,7 @@ import { ComplaintsService } from './complaints/complaints.service.js';
 import { IntakeSchema1764400000100 } from './migrations/1764400000100-intake-schema.js';
 import { IntakeChannels1764400000110 } from './migrations/1764400000110-intake-channels.js';
 import { CaseNumberSequence1764400000120 } from './migrations/1764400000120-case-number-sequence.js';
+import { OpenReportUnique1764400000130 } from './migrations/1764400000130-open-report-unique.js';
 import { CaseProgressConsumer } from './status/case-progress.consumer.js';
 import { StatusEntry } from './status/status-entry.entity.js';
 import { Open311Controller } from './open311/open311.controller.js';
@@ -33,7 +34,7 @@ export class IntakeModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [Complaint, StatusEntry, Attachment, PhoneVerification, SmsMessage],
-          migrations: [SmsTables1764400000050, IntakeSchema1764400000100, IntakeChannels1764400000110, CaseNumberSequence1764400000120],
+          migrations: [SmsTables1764400000050, IntakeSchema1764400000100, IntakeChannels1764400000110, CaseNumberSequence1764400000120, OpenReportUnique1764400000130],
         }),
       ],
       controllers: [ComplaintsController, CaseProgressConsumer, VerificationController, AttachmentsController, SmsMessagesController, Open311Controller],

@@ -29,119 +29,119 @@ export class ComplaintsService {
   ) {}
 
   /**
-   * Records a case from any channel, in one transaction with its event:
+   * Records a case from any channel, atomically with its event:
    * - the same key from the same client returns the case it made (`replayed`);
    * - the same verified phone + address + category while a case is open is linked to that case (`duplicate`);
    * - a consultation answered on the call is recorded and closed at intake;
    * - anything else is a new case, published for dispatch.
+   *
+   * A new case is one statement that inserts unless a unique index says otherwise (an open case of
+   * the same report, or the same Idempotency-Key); only then is the existing case looked up. So
+   * two identical reports at the same moment never open two cases, and the common case costs one
+   * round trip to PostgreSQL (the hot path of intake, see BENCHMARKS.md).
    */
   async record(input: ComplaintInput, idempotencyKey?: string): Promise<RecordResult> {
     this.checkAddress(input.address);
     const key = addressKey(input.address);
-    const isConsultation = input.type === 'consultation' && input.answer !== undefined;
-    const result = await this.dataSource.transaction(async (em) => {
-      const now = this.clock.now();
-      if (idempotencyKey) {
-        // Concurrent retries with one key wait for each other; the first one's case is the answer.
-        await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`idempotency|${input.recordedBy}|${input.phone}|${idempotencyKey}`]);
-        const existing = await em.findOneBy(Complaint, { recordedBy: input.recordedBy, phone: input.phone, idempotencyKey });
-        if (existing) return { outcome: 'replayed' as const, id: existing.id, view: undefined };
-      }
-      let serial: number | undefined;
-      if (!isConsultation) {
-        // One round trip: the lock (two identical reports at the same moment must not both open a
-        // case), the open case it would duplicate, and the next case serial (unused on a duplicate).
-        const [row] = await em.query(
-          `WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(hashtext($1)))
-           SELECT (SELECT id FROM complaint WHERE phone = $2 AND category = $3 AND address_key = $4 AND status = ANY($5)
-                    ORDER BY received_at LIMIT 1) AS open_id,
-                  nextval('case_number_seq')::bigint AS serial
-             FROM lock`,
-          [`${input.phone}|${input.category}|${key}`, input.phone, input.category, key, [...OPEN_STATUSES]],
-        );
-        serial = Number(row.serial);
-        const open = row.open_id ? await em.findOneByOrFail(Complaint, { id: row.open_id }) : null;
-        if (open) {
-          // New photos of a repeat report join the open case (checked like any other).
-          const photoIds = input.photoIds ?? [];
-          await this.attachments.attach(em, photoIds, attachmentOwner(input), open.id);
-          if (photoIds.length) await em.update(Complaint, { id: open.id }, { photoIds: [...new Set([...open.photoIds, ...photoIds])] });
-          await em.increment(Complaint, { id: open.id }, 'repeatCount', 1);
-          await em.insert(StatusEntry, { complaintId: open.id, status: open.status, text: repeatedText(), at: now });
-          return { outcome: 'duplicate' as const, id: open.id, view: undefined };
-        }
-      }
-      const id = randomUUID();
-      const complaint = em.create(Complaint, {
-        id,
-        caseNumber: serial === undefined ? await this.caseNumbers.next(em) : this.caseNumbers.format(serial),
-        channel: input.channel,
-        type: input.type,
-        category: input.category,
-        communityName: input.communityName.trim(),
-        cityCode: input.address.cityCode,
-        districtCode: input.address.districtCode,
-        street: input.address.street.trim(),
-        building: input.address.building ?? null,
-        unit: input.address.unit ?? null,
-        room: input.address.room ?? null,
-        addressKey: key,
-        description: input.description,
-        phone: input.phone,
-        contactName: input.contactName ?? null,
-        namedCompanyId: input.namedCompanyId ?? null,
-        // Thermometers read to 0.1 ℃; anything finer is noise (and 1e-300 would underflow the column).
-        indoorTemperatureC: input.indoorTemperatureC === undefined ? null : Math.round(input.indoorTemperatureC * 10) / 10,
-        daysWithoutHeat: input.daysWithoutHeat ?? null,
-        latitude: input.coordinates?.latitude ?? null,
-        longitude: input.coordinates?.longitude ?? null,
-        photoIds: input.photoIds ?? [],
-        recordedBy: input.recordedBy,
-        idempotencyKey: idempotencyKey ?? null,
-        status: isConsultation ? 'answered' : 'received',
-        repeatCount: 0,
-        receivedAt: now,
-        updatedAt: now,
-      });
-      const entry = em.create(StatusEntry, {
-        complaintId: id,
-        status: complaint.status,
-        text: isConsultation ? `咨询已当场答复并办结：${input.answer}` : receivedText(input.category),
-        at: now,
-      });
-      const event = isConsultation
-        ? this.outbox.prepare(em, 'consultation.answered', answeredPayload(complaint))
-        : this.outbox.prepare(em, 'complaint.received', receivedPayload(complaint));
-      // The case, its first history entry and its event in one statement: the hot path of intake
-      // (see BENCHMARKS.md). Written out rather than built by the query builder, which cost ~6 % of
-      // intake's CPU per case; the columns are those of the `complaint` entity.
-      const caseRow = [
-        complaint.id, complaint.caseNumber, complaint.channel, complaint.type, complaint.category, complaint.communityName,
-        complaint.cityCode, complaint.districtCode, complaint.street, complaint.building, complaint.unit, complaint.room,
-        complaint.addressKey, complaint.latitude, complaint.longitude, complaint.photoIds, complaint.repeatCount,
-        complaint.description, complaint.phone, complaint.contactName, complaint.namedCompanyId, complaint.indoorTemperatureC,
-        complaint.daysWithoutHeat, complaint.recordedBy, complaint.idempotencyKey, complaint.status, complaint.receivedAt, complaint.updatedAt,
-      ];
-      const [inserted] = await em.query(
-        `WITH created AS (
-           INSERT INTO complaint (id, case_number, channel, type, category, community_name, city_code, district_code, street,
-             building, unit, room, address_key, latitude, longitude, photo_ids, repeat_count, description, phone, contact_name,
-             named_company_id, indoor_temperature_c, days_without_heat, recorded_by, idempotency_key, status, received_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
-             $25, $26, $27, $28)
-           RETURNING id),
-         entry AS (INSERT INTO complaint_status_entry (complaint_id, status, text, at)
-                   SELECT id, $29, $30, $31 FROM created RETURNING id)
-         INSERT INTO outbox_message (${OUTBOX_COLUMNS})
-         SELECT $32, $33, $34, $35, $36 FROM entry RETURNING (SELECT id FROM entry) AS entry_id`,
-        [...caseRow, entry.status, entry.text, entry.at, ...event.values],
-      );
-      entry.id = String(inserted.entry_id);
-      await this.attachments.attach(em, input.photoIds ?? [], attachmentOwner(input), id);
-      // The new case's view needs no second read.
-      return { outcome: 'created' as const, id, view: toComplaintView(complaint, [entry]) };
+    for (let attempt = 1; ; attempt++) {
+      const view = await this.tryCreate(input, key, idempotencyKey);
+      if (view) return { outcome: 'created', view };
+      const existing = await this.linkToExisting(input, key, idempotencyKey);
+      if (existing) return { outcome: existing.outcome, view: await this.viewById(existing.id) };
+      // The case it collided with was closed in between: try again as a new case.
+      if (attempt === 3) throw new AppError('CASE_CONFLICT', '同一诉求正在被同时受理，请稍后重试', 409);
+    }
+  }
+
+  /** Inserts the case, its first history entry and its event; `null` when a unique index refused it. */
+  private async tryCreate(input: ComplaintInput, key: string, idempotencyKey?: string): Promise<ComplaintView | null> {
+    const isConsultation = isAnsweredConsultation(input);
+    const now = this.clock.now();
+    const complaint = this.dataSource.getRepository(Complaint).create({
+      id: randomUUID(),
+      caseNumber: await this.caseNumbers.next(),
+      channel: input.channel,
+      type: input.type,
+      category: input.category,
+      communityName: input.communityName.trim(),
+      cityCode: input.address.cityCode,
+      districtCode: input.address.districtCode,
+      street: input.address.street.trim(),
+      building: input.address.building ?? null,
+      unit: input.address.unit ?? null,
+      room: input.address.room ?? null,
+      addressKey: key,
+      description: input.description,
+      phone: input.phone,
+      contactName: input.contactName ?? null,
+      namedCompanyId: input.namedCompanyId ?? null,
+      // Thermometers read to 0.1 ℃; anything finer is noise (and 1e-300 would underflow the column).
+      indoorTemperatureC: input.indoorTemperatureC === undefined ? null : Math.round(input.indoorTemperatureC * 10) / 10,
+      daysWithoutHeat: input.daysWithoutHeat ?? null,
+      latitude: input.coordinates?.latitude ?? null,
+      longitude: input.coordinates?.longitude ?? null,
+      photoIds: input.photoIds ?? [],
+      recordedBy: input.recordedBy,
+      idempotencyKey: idempotencyKey ?? null,
+      status: isConsultation ? 'answered' : 'received',
+      repeatCount: 0,
+      receivedAt: now,
+      updatedAt: now,
     });
-    return { outcome: result.outcome, view: result.view ?? (await this.viewById(result.id)) };
+    const entry = this.dataSource.getRepository(StatusEntry).create({
+      complaintId: complaint.id,
+      status: complaint.status,
+      text: isConsultation ? `咨询已当场答复并办结：${input.answer}` : receivedText(input.category),
+      at: now,
+    });
+    const event = isConsultation
+      ? this.outbox.prepareStatement('consultation.answered', answeredPayload(complaint))
+      : this.outbox.prepareStatement('complaint.received', receivedPayload(complaint));
+    const caseRow = [
+      complaint.id, complaint.caseNumber, complaint.channel, complaint.type, complaint.category, complaint.communityName,
+      complaint.cityCode, complaint.districtCode, complaint.street, complaint.building, complaint.unit, complaint.room,
+      complaint.addressKey, complaint.latitude, complaint.longitude, complaint.photoIds, complaint.repeatCount,
+      complaint.description, complaint.phone, complaint.contactName, complaint.namedCompanyId, complaint.indoorTemperatureC,
+      complaint.daysWithoutHeat, complaint.recordedBy, complaint.idempotencyKey, complaint.status, complaint.receivedAt, complaint.updatedAt,
+    ];
+    const params = [...caseRow, entry.status, entry.text, entry.at, ...event.values];
+    const photoIds = input.photoIds ?? [];
+    // Photos are claimed in the same transaction; without photos the statement is atomic on its own.
+    const rows: Array<{ entry_id: string }> = photoIds.length
+      ? await this.dataSource.transaction(async (em) => {
+          const inserted = await em.query(INSERT_CASE_SQL, params);
+          if (inserted.length) await this.attachments.attach(em, photoIds, attachmentOwner(input), complaint.id);
+          return inserted;
+        })
+      : await this.dataSource.query(INSERT_CASE_SQL, params);
+    if (rows.length === 0) return null;
+    event.written();
+    entry.id = String(rows[0].entry_id);
+    // The new case's view needs no second read.
+    return toComplaintView(complaint, [entry]);
+  }
+
+  /** After a refused insert: the case of the same Idempotency-Key, or the open case this report repeats. */
+  private async linkToExisting(input: ComplaintInput, key: string, idempotencyKey?: string): Promise<{ outcome: RecordOutcome; id: string } | null> {
+    return this.dataSource.transaction(async (em) => {
+      if (idempotencyKey) {
+        const replayed = await em.findOneBy(Complaint, { recordedBy: input.recordedBy, phone: input.phone, idempotencyKey });
+        if (replayed) return { outcome: 'replayed' as const, id: replayed.id };
+      }
+      if (isAnsweredConsultation(input)) return null;
+      const open = await em.findOne(Complaint, {
+        where: { phone: input.phone, category: input.category, addressKey: key, status: In([...OPEN_STATUSES]) },
+        lock: { mode: 'pessimistic_write' },
+      });
+      if (!open) return null;
+      // New photos of a repeat report join the open case (checked like any other).
+      const photoIds = input.photoIds ?? [];
+      await this.attachments.attach(em, photoIds, attachmentOwner(input), open.id);
+      if (photoIds.length) await em.update(Complaint, { id: open.id }, { photoIds: [...new Set([...open.photoIds, ...photoIds])] });
+      await em.increment(Complaint, { id: open.id }, 'repeatCount', 1);
+      await em.insert(StatusEntry, { complaintId: open.id, status: open.status, text: repeatedText(), at: this.clock.now() });
+      return { outcome: 'duplicate' as const, id: open.id };
+    });
   }
 
   async findByCaseNumber(caseNumber: string): Promise<ComplaintView> {
@@ -224,6 +224,29 @@ function answeredPayload(c: Complaint): EventPayload<'consultation.answered'> {
     answeredAt: c.receivedAt.toISOString(),
   };
 }
+
+function isAnsweredConsultation(input: ComplaintInput): boolean {
+  return input.type === 'consultation' && input.answer !== undefined;
+}
+
+/**
+ * The case, its first history entry and its outbox row (columns of the `complaint` entity and
+ * OUTBOX_COLUMNS), or nothing when a unique index refuses the case: `complaint_open_report` (an
+ * open case of the same phone, category and address) or `complaint_idempotency`. Written out
+ * rather than built by the query builder, which cost ~6 % of intake's CPU per case.
+ */
+const INSERT_CASE_SQL = `WITH created AS (
+   INSERT INTO complaint (id, case_number, channel, type, category, community_name, city_code, district_code, street,
+     building, unit, room, address_key, latitude, longitude, photo_ids, repeat_count, description, phone, contact_name,
+     named_company_id, indoor_temperature_c, days_without_heat, recorded_by, idempotency_key, status, received_at, updated_at)
+   VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24,
+     $25, $26, $27, $28)
+   ON CONFLICT DO NOTHING
+   RETURNING id),
+ entry AS (INSERT INTO complaint_status_entry (complaint_id, status, text, at)
+           SELECT id, $29, $30, $31 FROM created RETURNING id)
+ INSERT INTO outbox_message (${OUTBOX_COLUMNS})
+ SELECT $32, $33, $34, $35, $36 FROM entry RETURNING (SELECT id FROM entry) AS entry_id`;
 
 function attachmentOwner(input: ComplaintInput): string {
   return input.recordedBy === 'resident' ? `resident:${input.phone}` : `operator:${input.recordedBy}`;

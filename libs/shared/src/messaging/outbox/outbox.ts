@@ -25,6 +25,8 @@ export const OUTBOX_PENDING = 'outboxPending';
  */
 @Injectable()
 export class Outbox {
+  private readonly writtenListeners: Array<() => void> = [];
+
   constructor(
     @Inject(SERVICE_NAME) private readonly service: ServiceName,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -45,6 +47,25 @@ export class Outbox {
     const envelope = newEnvelope(this.service, type, payload, this.clock.now());
     em.queryRunner.data = { ...(em.queryRunner.data ?? {}), [OUTBOX_PENDING]: true };
     return { envelope, values: [envelope.id, envelope.type, envelope.version, JSON.stringify(envelope.payload), envelope.occurredAt] };
+  }
+
+  /**
+   * For a hot path whose single autocommit statement (atomic on its own) writes the change and its
+   * outbox row together: the row's values, and `written()` to call once the statement has run, so
+   * the relay wakes as it does after a transaction's commit.
+   */
+  prepareStatement<T extends EventType>(type: T, payload: EventPayload<T>): { envelope: EventEnvelope; values: unknown[]; written: () => void } {
+    const envelope = newEnvelope(this.service, type, payload, this.clock.now());
+    return {
+      envelope,
+      values: [envelope.id, envelope.type, envelope.version, JSON.stringify(envelope.payload), envelope.occurredAt],
+      written: () => this.writtenListeners.forEach((listener) => listener()),
+    };
+  }
+
+  /** The relay's hook for rows written by `prepareStatement` statements. */
+  onWritten(listener: () => void): void {
+    this.writtenListeners.push(listener);
   }
 }
 
@@ -76,6 +97,7 @@ export class OutboxRelay implements OnApplicationShutdown {
 
   constructor(
     private readonly dataSource: DataSource,
+    outbox: Outbox,
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(SERVICE_NAME) private readonly service: ServiceName,
     @Inject(RELAY_SETTINGS) private readonly settings: RelaySettings,
@@ -95,6 +117,7 @@ export class OutboxRelay implements OnApplicationShutdown {
         }
       },
     });
+    outbox.onWritten(() => this.loop.kick());
   }
 
   start(): void {
