@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { CoreModule } from '#shared';
 import type { ServiceRuntime } from '#shared';
+import { UnitScopes } from './access/unit-scope.js';
 import { CaseDispatcher } from './cases/case-dispatcher.service.js';
 import { CompanyCasesController } from './cases/company-cases.controller.js';
 import { CompanyCasesService } from './cases/company-cases.service.js';
@@ -31,7 +32,7 @@ export class DispatchModule {
         }),
       ],
       controllers: [ComplaintReceivedConsumer, CompanyCasesController, WebhookSettingsController],
-      providers: [RegistrySeeder, CaseDispatcher, CompanyCasesService, WebhookDispatcher],
+      providers: [RegistrySeeder, UnitScopes, CaseDispatcher, CompanyCasesService, WebhookDispatcher],
       exports: [WebhookDispatcher],
     };
   }
