@@ -9,6 +9,7 @@ import { CATEGORIES, CATEGORY_LABELS, ManualClock, shanghaiDateStamp, TokenServi
 import { startEmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import type { EmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import { eventually } from '../support/eventually.js';
+import { temperatureSlip } from '../support/thin-loop.js';
 import { call } from '../support/http.js';
 import { confirmCode, latestCode, masked, postRaw, requestCode, tinyPng, verifyPhone } from '../support/intake-helpers.js';
 
@@ -69,7 +70,7 @@ describe('intake (embedded suite, manual clock)', () => {
   const fileWeb = (token: string, body: unknown, headers: Record<string, string> = {}) =>
     call('POST', `${intake}/api/v1/me/complaints`, token, body, headers);
   const byNumber = (caseNumber: string) => call('GET', `${intake}/api/v1/complaints/${caseNumber}`, operator);
-  const dispatchCases = async (): Promise<any[]> => (await call('GET', `${dispatch}/api/v1/cases`, province)).body;
+  const dispatchCases = async (): Promise<any[]> => (await call('GET', `${dispatch}/api/v1/cases?limit=200`, province)).body.items;
   /** Waits until dispatch holds `caseId`: everything intake published before it has been consumed too. */
   const reachedDispatch = (caseId: string) =>
     eventually(async () => (await dispatchCases()).find((c) => c.caseId === caseId), 15_000, `case ${caseId} at dispatch`);
@@ -534,7 +535,7 @@ describe('intake (embedded suite, manual clock)', () => {
       const first = await fileHotline(hotline(phone));
       await eventually(async () => ((await byNumber(first.body.caseNumber)).body.status === 'dispatched' ? true : undefined), 15_000, 'dispatched');
       const company = await suite.tokens.sign({ sub: 'duty-HC0001', role: 'company', unitId: 'HC0001' }, 600);
-      const fb = await call('POST', `${dispatch}/api/v1/cases/${first.body.caseId}/feedback`, company, { resolution: 'fixed', summary: '已调整阀门，复测 19℃' });
+      const fb = await call('POST', `${dispatch}/api/v1/cases/${first.body.caseId}/feedback`, company, { resolution: 'fixed', summary: '已调整阀门，复测 19℃', temperatureSlip: temperatureSlip(19, 19.5, clock.now()) });
       expect(fb.status).toBe(200);
       await eventually(async () => ((await byNumber(first.body.caseNumber)).body.status === 'closed' ? true : undefined), 15_000, 'closed at intake');
       const again = await fileHotline(hotline(phone));
@@ -589,6 +590,7 @@ describe('intake (embedded suite, manual clock)', () => {
       const fb = await call('POST', `${dispatch}/api/v1/cases/${filed.body.caseId}/feedback`, company, {
         resolution: 'closed_unresolved',
         summary: '户内管线私改，需业主自行整改',
+        temperatureSlip: temperatureSlip(15, 16, clock.now()),
       });
       expect(fb.status).toBe(200);
       const closed = await eventually(async () => {

@@ -103,7 +103,7 @@ describe('Open311 GeoReport v2 face of intake', () => {
       let dispatched: any;
       while (Date.now() < deadline && !dispatched) {
         const cases = await call('GET', `${suite.urls.dispatch}/api/v1/cases`, province);
-        dispatched = cases.body.find((c: any) => c.caseNumber === request.service_request_id);
+        dispatched = cases.body.items.find((c: any) => c.caseNumber === request.service_request_id);
         await new Promise((r2) => setTimeout(r2, 50));
       }
       expect(dispatched).toMatchObject({ companyId: 'HC0001', status: 'dispatched' });

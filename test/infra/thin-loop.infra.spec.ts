@@ -32,7 +32,15 @@ describe('the suite on real PostgreSQL and RabbitMQ', () => {
 
   it('migrations, not synchronize, created the schema (recorded in schema_migration)', async () => {
     const rows = await suite.query('dispatch', 'SELECT name FROM schema_migration ORDER BY id');
-    expect(rows.map((r) => r.name)).toEqual(['MessagingTables1764400000000', 'DispatchSchema1764400000200', 'MessagingRetention1764400000900']);
+    expect(rows.map((r) => r.name)).toEqual([
+      'MessagingTables1764400000000',
+      'SmsTables1764400000050',
+      'DispatchSchema1764400000200',
+      'CaseWorkflow1764400000210',
+      'WebhookHardening1764400000230',
+      'OutageIncidents1764400000240',
+      'MessagingRetention1764400000900',
+    ]);
   });
 
   it('housekeeping prunes published outbox rows after 7 days and inbox ids after 30, nothing newer and nothing unpublished', async () => {

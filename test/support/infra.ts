@@ -91,6 +91,7 @@ export async function startInfraSuite(name: string, options: { clock?: Clock; en
     OUTBOX_POLL_MS: '100',
     SEED_DEMO_DATA: 'true',
     DATABASE_POOL_SIZE: '5',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: 'true', // the test receivers listen on 127.0.0.1
     ...options.env,
   };
   const connections = {} as Record<ServiceName, RmqConnection>;

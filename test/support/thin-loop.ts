@@ -25,6 +25,21 @@ export function hotlineComplaint(phone: string, communityName = HC0001_COMMUNITY
   };
 }
 
+/** A temperature slip as a company files it with its feedback on a too-cold complaint. */
+export function temperatureSlip(bedroomC = 19.5, livingRoomC = 20, measuredAt = new Date()) {
+  return {
+    readings: [
+      { room: '主卧', roomType: 'bedroom', temperatureC: bedroomC },
+      { room: '客厅', roomType: 'living_room', temperatureC: livingRoomC },
+    ],
+    measuredAt: measuredAt.toISOString(),
+    measuringPoint: '房间中央，距地面 1.2 米，门窗关闭 30 分钟以上',
+    instrument: '数字温度计 TES-1310',
+    measurer: '张师傅',
+    residentAcknowledged: true,
+  };
+}
+
 /**
  * The whole loop, as its users do it: operator files → company gets a signed webhook → company
  * feeds back → resident gets a survey SMS and replies "1" → kpi counts it in the company's month.
@@ -52,6 +67,7 @@ export async function driveThinLoop(suite: SuiteHandle, receiver: WebhookReceive
   const feedback = await call('POST', `${suite.urls.dispatch}/api/v1/cases/${caseId}/feedback`, company, {
     resolution: 'fixed',
     summary: '已入户调整阀门，复测卧室 19.5℃',
+    temperatureSlip: temperatureSlip(),
   });
   expect(feedback.status).toBe(200);
   expect(feedback.body.status).toBe('closed');

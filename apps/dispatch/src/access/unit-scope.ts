@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
 import { AppError } from '#shared';
 import type { Principal } from '#shared';
 import { Authority } from '../registry/registry.entities.js';
@@ -24,8 +25,11 @@ export class UnitScopes {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  /** The caller's scope, from the registry (not from claims in the token beyond its unit). */
-  async of(principal: Principal): Promise<UnitScope> {
+  /**
+   * The caller's scope, from the registry (not from claims in the token beyond its unit). Inside a
+   * transaction pass its EntityManager: embedded mode has a single database connection.
+   */
+  async of(principal: Principal, em?: EntityManager): Promise<UnitScope> {
     switch (principal.role) {
       case 'province':
         return { kind: 'province' };
@@ -33,7 +37,7 @@ export class UnitScopes {
         if (!principal.unitId) throw noUnit();
         return { kind: 'company', companyId: principal.unitId };
       case 'authority': {
-        const authority = await this.authority(principal.unitId);
+        const authority = await this.authority(principal.unitId, em ?? this.dataSource.manager);
         return authority.level === 'city'
           ? { kind: 'city', authorityId: authority.id, cityCode: authority.regionCode }
           : { kind: 'county', authorityId: authority.id, cityCode: authority.cityCode, districtCode: authority.regionCode };
@@ -57,11 +61,11 @@ export class UnitScopes {
     }
   }
 
-  private async authority(unitId: string | undefined): Promise<Authority> {
+  private async authority(unitId: string | undefined, em: EntityManager): Promise<Authority> {
     if (!unitId) throw noUnit();
     const cached = this.authorities.get(unitId);
     if (cached) return cached;
-    const found = await this.dataSource.getRepository(Authority).findOneBy({ id: unitId });
+    const found = await em.findOneBy(Authority, { id: unitId });
     if (!found) throw new AppError('UNIT_NOT_FOUND', `令牌所属主管单位 ${unitId} 未在登记册中，请联系省平台`, 403);
     this.authorities.set(unitId, found);
     return found;

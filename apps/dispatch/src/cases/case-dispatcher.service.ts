@@ -1,34 +1,36 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CLOCK, naturalDayDeadline, Outbox } from '#shared';
+import { CLOCK } from '#shared';
 import type { Clock, ComplaintReceivedV1 } from '#shared';
-import { Authority, Community, Company } from '../registry/registry.entities.js';
-import { routeCase } from '../routing/case-router.js';
-import { WebhookDelivery } from '../webhooks/webhook-delivery.entity.js';
+import { IncidentsService } from '../incidents/incidents.service.js';
+import { Authority, Company } from '../registry/registry.entities.js';
+import type { RoutingDecision } from '../routing/case-router.js';
+import { CommunityIndexHolder } from '../routing/community-index.holder.js';
+import { CaseAssignment, DISPATCH_LIMIT_MS } from './case-assignment.js';
+import { logAction, SYSTEM } from './case-log.js';
 import { DispatchCase } from './dispatch-case.entity.js';
+import type { RoutingRecord } from './dispatch-case.entity.js';
 
-/** General cases are due in 3 natural days (complex: 7, set by the authority). */
-export const GENERAL_DEADLINE_DAYS = 3;
-
-/** Takes a received complaint, routes it, and records the dispatch (event + webhook) in one transaction. */
+/** Takes a received complaint, routes it, and records the decision (case, event, webhook, log) in one transaction. */
 @Injectable()
 export class CaseDispatcher {
   constructor(
-    private readonly outbox: Outbox,
+    private readonly assignment: CaseAssignment,
+    private readonly incidents: IncidentsService,
+    private readonly communities: CommunityIndexHolder,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** Returns true when a webhook delivery was queued. */
-  async dispatch(em: EntityManager, complaint: ComplaintReceivedV1): Promise<boolean> {
-    const communities = await em.find(Community, { where: { districtCode: complaint.address.districtCode } });
-    const decision = routeCase(
-      { communityName: complaint.communityName, districtCode: complaint.address.districtCode, namedCompanyId: complaint.namedCompanyId },
-      communities,
-    );
-    const districtAuthority = await this.authorityFor(em, complaint.address.districtCode, complaint.address.cityCode);
+  async dispatch(em: EntityManager, complaint: ComplaintReceivedV1): Promise<DispatchCase> {
+    const index = await this.communities.current(em);
+    const decision = index.route({
+      communityName: complaint.communityName,
+      districtCode: complaint.address.districtCode,
+      namedCompanyId: complaint.namedCompanyId,
+    });
     const now = this.clock.now();
-    const base = {
+    const receivedAt = new Date(complaint.receivedAt);
+    const c: DispatchCase = {
       id: complaint.caseId,
       caseNumber: complaint.caseNumber,
       category: complaint.category,
@@ -41,87 +43,67 @@ export class CaseDispatcher {
       contactName: complaint.contactName ?? null,
       indoorTemperatureC: complaint.indoorTemperatureC ?? null,
       daysWithoutHeat: complaint.daysWithoutHeat ?? null,
-      namedCompanyId: complaint.namedCompanyId ?? null,
-      receivedAt: new Date(complaint.receivedAt),
+      status: 'awaiting_manual_dispatch',
+      companyId: null,
+      authorityId: await this.districtAuthority(em, complaint.address.districtCode, complaint.address.cityCode),
+      communityId: decision.kind === 'company' ? decision.communityId : null,
       routingReason: decision.reason,
+      routing: routingRecord(decision),
+      namedCompanyId: complaint.namedCompanyId ?? null,
+      correctedNamedCompanyId: decision.kind === 'company' ? (decision.correctedNamedCompany ?? null) : null,
+      complexity: 'general',
+      receivedAt,
+      dispatchLimitAt: new Date(receivedAt.getTime() + DISPATCH_LIMIT_MS),
+      dispatchOverdueAt: null,
+      dispatchedAt: null,
+      dueAt: null,
+      reminded24hAt: null,
+      reminded4hAt: null,
+      overdueAt: null,
       signedAt: null,
+      returnsLocked: false,
+      escalatedAt: null,
       resolution: null,
       feedbackSummary: null,
+      temperatureSlip: null,
+      refundPercent: null,
       closedAt: null,
+      incidentId: null,
+      updatedAt: now,
     };
+    await em.insert(DispatchCase, c);
+    await logAction(em, c.id, SYSTEM, now, 'received', { to: c.status, detail: { channel: complaint.channel } });
     if (decision.kind === 'manual') {
-      await em.insert(DispatchCase, {
-        ...base,
-        status: 'awaiting_manual_dispatch',
-        companyId: null,
-        communityId: null,
-        authorityId: districtAuthority,
-        dispatchedAt: null,
-        dueAt: null,
+      await logAction(em, c.id, SYSTEM, now, 'queued_for_manual_dispatch', {
+        from: c.status,
+        to: c.status,
+        detail: { reason: decision.reason, authorityId: c.authorityId, ...c.routing },
       });
-      return false;
+      return c;
     }
     const company = await em.findOneByOrFail(Company, { id: decision.companyId });
-    const dueAt = naturalDayDeadline(now, GENERAL_DEADLINE_DAYS);
-    await em.insert(DispatchCase, {
-      ...base,
-      status: 'dispatched',
-      companyId: company.id,
-      communityId: decision.communityId,
-      authorityId: company.authorityId,
-      dispatchedAt: now,
-      dueAt,
-    });
-    await this.outbox.add(em, 'case.dispatched', {
-      caseId: complaint.caseId,
-      caseNumber: complaint.caseNumber,
-      companyId: company.id,
-      authorityId: company.authorityId,
-      cityCode: complaint.address.cityCode,
+    const assigned = await this.assignment.assign(em, c, company, {
       method: 'auto',
       reason: decision.reason,
-      receivedAt: complaint.receivedAt,
-      dispatchedAt: now.toISOString(),
-      dueAt: dueAt.toISOString(),
+      actor: SYSTEM,
+      action: 'routed',
+      detail: { communityId: decision.communityId, ...c.routing, ...(c.correctedNamedCompanyId ? { correctedNamedCompanyId: c.correctedNamedCompanyId } : {}) },
     });
-    if (!company.webhookUrl) return false;
-    await em.insert(WebhookDelivery, {
-      id: `msg_${randomUUID()}`,
-      companyId: company.id,
-      caseId: complaint.caseId,
-      eventType: 'case.dispatched',
-      payload: {
-        type: 'case.dispatched',
-        timestamp: now.toISOString(),
-        data: {
-          caseId: complaint.caseId,
-          caseNumber: complaint.caseNumber,
-          category: complaint.category,
-          communityName: complaint.communityName,
-          address: complaint.address,
-          description: complaint.description,
-          phone: complaint.phone,
-          contactName: complaint.contactName ?? null,
-          indoorTemperatureC: complaint.indoorTemperatureC ?? null,
-          daysWithoutHeat: complaint.daysWithoutHeat ?? null,
-          dueAt: dueAt.toISOString(),
-        },
-      },
-      status: 'pending',
-      attempts: 0,
-      nextAttemptAt: now,
-      createdAt: now,
-      deliveredAt: null,
-      lastError: null,
-    });
-    return true;
+    // Under an open outage incident the case joins it; enough complaints under one station propose one.
+    await this.incidents.onCaseRouted(em, assigned);
+    return assigned;
   }
 
   /** The authority that supervises a district: its own county authority, else the city's. */
-  private async authorityFor(em: EntityManager, districtCode: string, cityCode: string): Promise<string> {
+  private async districtAuthority(em: EntityManager, districtCode: string, cityCode: string): Promise<string> {
     const county = await em.findOneBy(Authority, { regionCode: districtCode });
     if (county) return county.id;
     const city = await em.findOneBy(Authority, { regionCode: cityCode });
     return city?.id ?? `AU${cityCode}`;
   }
+}
+
+/** The structured part of a routing decision, kept with the case: method, confidence, ranked candidates. */
+function routingRecord(decision: RoutingDecision): RoutingRecord {
+  return { method: decision.method, confidence: decision.confidence, candidates: decision.candidates };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { routeCase } from './case-router.js';
+import { CommunityIndex, routeCase } from './case-router.js';
 import type { CommunityCandidate } from './case-router.js';
 import { normalizeCommunityName } from './community-name.js';
 
@@ -12,7 +12,7 @@ const HEPING = '210102'; // 沈阳市和平区
 const SHENHE = '210103'; // 沈阳市沈河区
 
 function community(id: string, name: string, companyId: string, extra: Partial<CommunityCandidate> = {}): CommunityCandidate {
-  return { id, normalizedName: normalizeCommunityName(name), aliases: [], districtCode: HEPING, companyId, unclearOwner: false, ...extra };
+  return { id, name, normalizedName: normalizeCommunityName(name), aliases: [], districtCode: HEPING, companyId, unclearOwner: false, ...extra };
 }
 
 const JINDI = community('CM00001', '金地小区', 'HC0001');
@@ -23,7 +23,15 @@ const REGISTRY = [JINDI, XINGFU_3, SHENHE_JINDI];
 describe('a community registered in the district goes straight to its company, with the reason', () => {
   it('「金地小区」 in 和平区 goes to HC0001, the company serving it', () => {
     const decision = routeCase({ communityName: '金地小区', districtCode: HEPING }, REGISTRY);
-    expect(decision).toEqual({ kind: 'company', companyId: 'HC0001', communityId: 'CM00001', reason: '按小区登记的服务范围分转' });
+    expect(decision).toEqual({
+      kind: 'company',
+      companyId: 'HC0001',
+      communityId: 'CM00001',
+      reason: '按小区登记的服务范围分转',
+      method: 'exact',
+      confidence: 1,
+      candidates: [{ communityId: 'CM00001', name: '金地小区', companyId: 'HC0001', score: 1, why: '名称与登记名称一致' }],
+    });
   });
 
   it('a variant spelling (「金地 花园」, 「金地」) reaches the same community', () => {
@@ -132,12 +140,30 @@ describe('a company named by the resident that does not serve the address is cor
 
   it('naming the right company → that company, no correction recorded', () => {
     const decision = routeCase({ communityName: '金地小区', districtCode: HEPING, namedCompanyId: 'HC0001' }, REGISTRY);
-    expect(decision).toEqual({ kind: 'company', companyId: 'HC0001', communityId: 'CM00001', reason: '按小区登记的服务范围分转' });
+    expect(decision).toMatchObject({ kind: 'company', companyId: 'HC0001', communityId: 'CM00001', reason: '按小区登记的服务范围分转' });
     expect(decision).not.toHaveProperty('correctedNamedCompany');
   });
 
   it('the company serving the same name in another district is corrected to this district\'s company', () => {
     const decision = routeCase({ communityName: '金地小区', districtCode: HEPING, namedCompanyId: 'HC0100' }, REGISTRY);
     expect(decision).toMatchObject({ kind: 'company', companyId: 'HC0001', correctedNamedCompany: 'HC0100' });
+  });
+});
+
+describe('routeCase is a thin wrapper over CommunityIndex', () => {
+  it('it decides exactly as an index built from the same rows', () => {
+    const index = CommunityIndex.build(REGISTRY);
+    for (const communityName of ['金地小区', '金地 花园', '老幸福', '幸福3区', '不存在家园', '幸褔花园三期', '金地小去']) {
+      for (const districtCode of [HEPING, SHENHE, '210104']) {
+        for (const namedCompanyId of [undefined, 'HC0001', 'HC0009']) {
+          const input = { communityName, districtCode, ...(namedCompanyId ? { namedCompanyId } : {}) };
+          expect(routeCase(input, REGISTRY)).toEqual(index.route(input));
+        }
+      }
+    }
+  });
+
+  it('a typo routes through the wrapper too: 「金地小去」 → HC0001, method similar', () => {
+    expect(routeCase({ communityName: '金地小去', districtCode: HEPING }, REGISTRY)).toMatchObject({ kind: 'company', companyId: 'HC0001', method: 'similar' });
   });
 });

@@ -1,52 +1,25 @@
-import { normalizeCommunityName } from './community-name.js';
+import { CommunityIndex } from './community-index.js';
+import type { CommunityCandidate, RoutingDecision, RoutingInput } from './routing-types.js';
 
-export interface CommunityCandidate {
-  id: string;
-  normalizedName: string;
-  aliases: string[];
-  districtCode: string;
-  companyId: string;
-  unclearOwner: boolean;
-}
-
-export interface RoutingInput {
-  communityName: string;
-  districtCode: string;
-  namedCompanyId?: string;
-}
-
-export type RoutingDecision =
-  | { kind: 'company'; companyId: string; communityId: string; reason: string; correctedNamedCompany?: string }
-  | { kind: 'manual'; reason: string };
+export { CommunityIndex } from './community-index.js';
+export type {
+  CommunityCandidate,
+  CommunityRow,
+  RoutingCandidate,
+  RoutingDecision,
+  RoutingInput,
+  RoutingMethod,
+} from './routing-types.js';
+export { MAX_CANDIDATES, ROUTING_CONFIDENCE_THRESHOLD, ROUTING_MARGIN } from './tuning.js';
 
 /**
  * 直达责任主体: picks the company that serves the community. Pure: the caller supplies the
- * district's communities. Every decision says why it was made.
+ * communities; only those of the input's district can be chosen (communities of other districts,
+ * if supplied, only serve the wrong-district check). Every decision says why.
+ *
+ * Builds a throw-away CommunityIndex per call; a long-lived caller should keep one
+ * (`CommunityIndex.build(rows)`) and call `index.route(input)` instead.
  */
-export function routeCase(input: RoutingInput, communities: CommunityCandidate[]): RoutingDecision {
-  const wanted = normalizeCommunityName(input.communityName);
-  const inDistrict = communities.filter((c) => c.districtCode === input.districtCode);
-  const matches = inDistrict.filter(
-    (c) => c.normalizedName === wanted || c.aliases.some((a) => normalizeCommunityName(a) === wanted),
-  );
-  if (matches.length === 0) {
-    return { kind: 'manual', reason: `小区“${input.communityName}”未在该区县登记，转区县主管单位人工分转` };
-  }
-  if (matches.length > 1) {
-    return { kind: 'manual', reason: `小区“${input.communityName}”在该区县对应多个登记小区，转区县主管单位人工分转` };
-  }
-  const community = matches[0];
-  if (community.unclearOwner) {
-    return { kind: 'manual', reason: `小区“${input.communityName}”供热责任主体未明确（三供一业移交），转区县主管单位人工分转` };
-  }
-  const corrected = input.namedCompanyId && input.namedCompanyId !== community.companyId ? input.namedCompanyId : undefined;
-  return {
-    kind: 'company',
-    companyId: community.companyId,
-    communityId: community.id,
-    reason: corrected
-      ? `按小区登记的服务范围分转；诉求人指认的企业 ${corrected} 不负责该小区，已更正`
-      : '按小区登记的服务范围分转',
-    ...(corrected ? { correctedNamedCompany: corrected } : {}),
-  };
+export function routeCase(input: RoutingInput, communities: readonly CommunityCandidate[]): RoutingDecision {
+  return CommunityIndex.build(communities).route(input);
 }

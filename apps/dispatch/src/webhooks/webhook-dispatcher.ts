@@ -1,136 +1,314 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
-import type { OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
-import { DataSource, In } from 'typeorm';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import type { Agent } from 'undici';
 import { CLOCK, WorkLoop } from '#shared';
 import type { Clock } from '#shared';
-import { Company } from '../registry/registry.entities.js';
-import { WebhookAttempt, WebhookDelivery } from './webhook-delivery.entity.js';
+import { WebhookAttempt } from './webhook-delivery.entity.js';
+import type { DeliveryStatus } from './webhook-delivery.entity.js';
+import { WebhookEndpoints } from './webhook-endpoints.js';
+import { postWebhook } from './webhook-http.js';
+import type { PostOutcome } from './webhook-http.js';
 import { nextAttemptDelay } from './webhook-schedule.js';
+import { WEBHOOK_SETTINGS } from './webhook-settings.js';
+import type { WebhookDeliverySettings } from './webhook-settings.js';
+import { modifyReturning } from './webhook-sql.js';
+import { createGuardedAgent } from './webhook-target-guard.js';
 
-const REQUEST_TIMEOUT_MS = 5_000;
-const BATCH = 20;
+export const WEBHOOK_USER_AGENT = 'HeatingExpressLane-Webhooks/1.0';
+
+/** A claimed delivery with its company's endpoint, as read when it was claimed. */
+interface ClaimedDelivery {
+  id: string;
+  company_id: string;
+  event_type: string;
+  payload: { type?: unknown; timestamp?: unknown; data?: unknown };
+  webhook_url: string | null;
+  webhook_secret: string | null;
+  webhook_disabled_at: Date | string | null;
+  webhook_disabled_reason: string | null;
+}
+
+interface InFlight {
+  companyId: string;
+  done: Promise<void>;
+}
+
+/** Chinese reason shown to the company (GET /api/v1/companies/me/webhook) when a 410 disabled its endpoint. */
+export function goneReasonZh(at: Date): string {
+  return `接收方于 ${at.toISOString()} 返回 HTTP 410 Gone（要求停止推送），回调地址已自动停用；重新设置回调地址即可恢复推送`;
+}
 
 /**
  * Delivers company webhooks by the Standard Webhooks spec (webhook-id, webhook-timestamp,
- * webhook-signature v1 HMAC-SHA256), retrying with backoff for about a day; every attempt is logged.
+ * webhook-signature v1 HMAC-SHA256) and records every attempt.
+ *
+ * Isolation: claimed deliveries run as independent in-flight tasks (at most `concurrency` in all,
+ * `perCompanyConcurrency` per company, counted from the leases in the database so it holds across
+ * replicas); the loop keeps claiming while others are in flight, so a slow or failing company only
+ * ever occupies its own slot. Order: a company's deliveries are claimed oldest first, and a
+ * delivery never goes out while an older delivery of the same case is still pending.
  */
 @Injectable()
-export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
-  private readonly loop = new WorkLoop('webhook delivery', () => this.deliverDue().then(() => undefined), {
-    idleMs: 1_000,
-    maxBackoffMs: 30_000,
-    logger: this.logger,
-  });
+  private readonly loop: WorkLoop;
+  private readonly inFlight = new Map<string, InFlight>();
+  private readonly agents = new Map<boolean, Agent>();
+  private readonly shutdown = new AbortController();
+  private claiming: Promise<number> = Promise.resolve(0);
+  private stopping = false;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
-  ) {}
+    @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookDeliverySettings,
+    private readonly endpoints: WebhookEndpoints,
+  ) {
+    this.loop = new WorkLoop('webhook delivery', () => this.pump().then(() => undefined), {
+      idleMs: settings.pollIdleMs,
+      maxBackoffMs: 30_000,
+      logger: this.logger,
+    });
+  }
 
   onApplicationBootstrap(): void {
     this.loop.start();
   }
 
-  onApplicationShutdown(): void {
+  /** Stops claiming, aborts requests in flight (their leases are released, no attempt is counted). */
+  async beforeApplicationShutdown(): Promise<void> {
+    this.stopping = true;
     this.loop.stop();
+    this.shutdown.abort();
+    await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    await Promise.allSettled([...this.agents.values()].map((a) => a.destroy()));
   }
 
-  /** Deliver soon (a new delivery was committed). */
+  /** Deliver soon (a new delivery was committed, or a slot came free). */
   kick(): void {
     this.loop.kick();
   }
 
-  /** Runs every due delivery now (tests, after moving the clock). */
+  /** Deliveries in flight in this process (for tests and ops). */
+  inFlightCount(): number {
+    return this.inFlight.size;
+  }
+
+  /** Claims and attempts every due delivery, and waits until none is due or in flight (tests, after moving the clock). */
   async deliverDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const n = await this.deliverBatch();
-      total += n;
-      if (n < BATCH) return total;
+      const launched = await this.pump();
+      total += launched;
+      if (launched === 0 && this.inFlight.size === 0) return total;
+      await Promise.race([...this.inFlight.values()].map((f) => f.done));
     }
   }
 
-  /** Claims due deliveries (SKIP LOCKED across replicas), sends them outside the lock, records results. */
-  private async deliverBatch(): Promise<number> {
-    const now = this.clock.now();
-    const claimed = await this.dataSource.transaction(async (em) => {
-      const rows: Array<{ id: string }> = await em.query(
-        `SELECT id FROM webhook_delivery WHERE status = 'pending' AND next_attempt_at <= $1
-          ORDER BY next_attempt_at LIMIT $2 FOR UPDATE SKIP LOCKED`,
-        [now, BATCH],
-      );
-      if (rows.length === 0) return [];
-      const ids = rows.map((r) => r.id);
-      // Lease: push the claimed rows out while we send, so another replica does not send them too.
-      await em.query(`UPDATE webhook_delivery SET next_attempt_at = $1 WHERE id = ANY($2)`, [new Date(now.getTime() + 60_000), ids]);
-      return em.findBy(WebhookDelivery, { id: In(ids) });
-    });
-    await Promise.all(claimed.map((d) => this.attempt(d)));
+  /** One claim at a time in this process; returns how many deliveries were launched. */
+  private pump(): Promise<number> {
+    const run = this.claiming.catch(() => 0).then(() => this.claimAndLaunch());
+    this.claiming = run;
+    return run;
+  }
+
+  private async claimAndLaunch(): Promise<number> {
+    if (this.stopping) return 0;
+    const free = this.settings.concurrency - this.inFlight.size;
+    if (free <= 0) return 0;
+    const claimed = await this.claim(free);
+    for (const delivery of claimed) this.launch(delivery);
     return claimed.length;
   }
 
-  private async attempt(delivery: WebhookDelivery): Promise<void> {
-    const company = await this.dataSource.getRepository(Company).findOneBy({ id: delivery.companyId });
-    const attempt = delivery.attempts + 1;
-    const startedAt = this.clock.now();
-    let statusCode: number | null = null;
-    let error: string | null = null;
-    if (!company?.webhookUrl || !company.webhookSecret) {
-      // The endpoint was removed since: the company pulls its cases through the API instead.
-      await this.dataSource
-        .getRepository(WebhookDelivery)
-        .update({ id: delivery.id }, { status: 'failed', lastError: 'company has no webhook endpoint' });
-      return;
-    } else {
-      const body = JSON.stringify(delivery.payload);
-      const signature = new Webhook(company.webhookSecret).sign(delivery.id, startedAt, body);
-      const started = Date.now();
-      try {
-        const res = await fetch(company.webhookUrl, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'webhook-id': delivery.id,
-            'webhook-timestamp': String(Math.floor(startedAt.getTime() / 1000)),
-            'webhook-signature': signature,
-          },
-          body,
-          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
-          redirect: 'manual',
-        });
-        statusCode = res.status;
-        await res.body?.cancel();
-        if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
-      } catch (e) {
-        error = (e as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS} ms` : (e as Error).message;
-      }
-      await this.dataSource.getRepository(WebhookAttempt).insert({
-        deliveryId: delivery.id,
-        attempt,
-        at: startedAt,
-        statusCode,
-        durationMs: Date.now() - started,
-        error,
-      });
-    }
-    await this.record(delivery, attempt, error);
+  /**
+   * Claims up to `limit` due deliveries (SKIP LOCKED across replicas) and leases them: at most
+   * perCompanyConcurrency per company including those already leased anywhere, a company's oldest
+   * first, none with an older pending delivery of the same case, the first of each company before
+   * the second of any.
+   */
+  private async claim(limit: number): Promise<ClaimedDelivery[]> {
+    const now = this.clock.now();
+    const leaseMs = Math.max(this.settings.leaseMs, this.settings.timeoutMs + 30_000);
+    return this.dataSource.transaction(async (em) => {
+      const rows: Array<{ id: string }> = await em.query(
+        `WITH leased AS (
+           SELECT company_id, count(*)::int AS n FROM webhook_delivery
+            WHERE leased_until IS NOT NULL AND leased_until > $1 AND status = 'pending'
+            GROUP BY company_id
+         ), candidate AS (
+           SELECT d.id, row_number() OVER (PARTITION BY d.company_id ORDER BY d.seq) + COALESCE(l.n, 0) AS slot
+             FROM webhook_delivery d
+             LEFT JOIN leased l ON l.company_id = d.company_id
+            WHERE d.status = 'pending' AND d.next_attempt_at <= $1
+              AND (d.leased_until IS NULL OR d.leased_until <= $1)
+              AND NOT (d.id = ANY($3::text[]))
+              AND NOT EXISTS (
+                SELECT 1 FROM webhook_delivery o
+                 WHERE o.case_id = d.case_id AND o.company_id = d.company_id AND o.status = 'pending' AND o.seq < d.seq)
+         )
+         SELECT d.id FROM webhook_delivery d JOIN candidate c ON c.id = d.id
+          WHERE c.slot <= $2
+          ORDER BY c.slot, d.next_attempt_at, d.seq
+          LIMIT $4
+          FOR UPDATE OF d SKIP LOCKED`,
+        [now, Math.max(1, this.settings.perCompanyConcurrency), [...this.inFlight.keys()], limit],
+      );
+      if (rows.length === 0) return [];
+      const ids = rows.map((r) => r.id);
+      await em.query(`UPDATE webhook_delivery SET leased_until = $1 WHERE id = ANY($2::text[])`, [new Date(now.getTime() + leaseMs), ids]);
+      return em.query(
+        `SELECT d.id, d.company_id, d.event_type, d.payload,
+                c.webhook_url, c.webhook_secret, c.webhook_disabled_at, c.webhook_disabled_reason
+           FROM webhook_delivery d LEFT JOIN company c ON c.id = d.company_id
+          WHERE d.id = ANY($1::text[]) ORDER BY d.seq`,
+        [ids],
+      );
+    });
   }
 
-  private async record(delivery: WebhookDelivery, attempt: number, error: string | null): Promise<void> {
-    const repo = this.dataSource.getRepository(WebhookDelivery);
-    const now = this.clock.now();
-    if (error === null) {
-      await repo.update({ id: delivery.id }, { status: 'delivered', attempts: attempt, deliveredAt: now, lastError: null });
+  private launch(delivery: ClaimedDelivery): void {
+    const done = this.attempt(delivery)
+      .catch((error: unknown) => {
+        // The lease runs out and the delivery is tried again; nothing is lost.
+        this.logger.error(`webhook ${delivery.id} to company ${delivery.company_id}: could not record the attempt: ${(error as Error).message}`);
+      })
+      .finally(() => {
+        this.inFlight.delete(delivery.id);
+        if (!this.stopping) this.loop.kick();
+      });
+    this.inFlight.set(delivery.id, { companyId: delivery.company_id, done });
+  }
+
+  private async attempt(delivery: ClaimedDelivery): Promise<void> {
+    const { webhook_url: url, webhook_secret: secret } = delivery;
+    if (!url || !secret) {
+      // The endpoint was removed since: the company pulls its cases through the API instead.
+      await this.settleWithoutAttempt(delivery.id, 'company has no webhook endpoint');
       return;
     }
-    const delay = nextAttemptDelay(attempt);
-    if (delay === null) {
-      this.logger.warn(`webhook ${delivery.id} to ${delivery.companyId} failed for good after ${attempt} attempts: ${error}`);
-      await repo.update({ id: delivery.id }, { status: 'failed', attempts: attempt, lastError: error });
-    } else {
-      await repo.update({ id: delivery.id }, { attempts: attempt, lastError: error, nextAttemptAt: new Date(now.getTime() + delay) });
+    if (delivery.webhook_disabled_at) {
+      await this.settleWithoutAttempt(delivery.id, 'endpoint disabled (after HTTP 410 Gone); not attempted');
+      return;
     }
+    const { type, timestamp, data } = delivery.payload;
+    const body = JSON.stringify({ type, timestamp, data });
+    // The signed webhook-timestamp is wall-clock time on purpose: receivers check it against their
+    // own clock (replay protection, 5 minutes' tolerance). The payload's `timestamp` is the event's
+    // time on the service clock; retries and leases also run on the service clock.
+    const sentAt = new Date();
+    const attemptAt = this.clock.now();
+    const outcome = await postWebhook(
+      url,
+      {
+        'content-type': 'application/json',
+        'user-agent': WEBHOOK_USER_AGENT,
+        'webhook-id': delivery.id,
+        'webhook-timestamp': String(Math.floor(sentAt.getTime() / 1000)),
+        'webhook-signature': new Webhook(secret).sign(delivery.id, sentAt, body),
+      },
+      body,
+      {
+        dispatcher: this.agent(),
+        timeoutMs: this.settings.timeoutMs,
+        bodyCapBytes: this.settings.responseBodyCapBytes,
+        signal: this.shutdown.signal,
+      },
+    );
+    if (outcome.aborted) {
+      await this.dataSource.query(`UPDATE webhook_delivery SET leased_until = NULL WHERE id = $1`, [delivery.id]).catch(() => undefined);
+      return;
+    }
+    await this.record(delivery, url, attemptAt, outcome);
+  }
+
+  /** One agent per SSRF rule, so pooled connections opened under one rule are never reused under the other. */
+  private agent(): Agent {
+    const allowPrivate = this.settings.allowPrivateTargets;
+    let agent = this.agents.get(allowPrivate);
+    if (!agent) {
+      agent = createGuardedAgent({ allowPrivate });
+      this.agents.set(allowPrivate, agent);
+    }
+    return agent;
+  }
+
+  /** Logs the attempt and moves the delivery on: delivered, retry later, failed for good, or endpoint gone. */
+  private async record(delivery: ClaimedDelivery, url: string, attemptAt: Date, outcome: PostOutcome): Promise<void> {
+    const now = this.clock.now();
+    let disabled: { failed: number } | undefined;
+    let gaveUp: { attempts: number } | undefined;
+    await this.dataSource.transaction(async (em) => {
+      // Lock order: company (only when disabling it), then deliveries.
+      const endpoint = outcome.gone ? await this.endpoints.get(delivery.company_id, em, true) : null;
+      const [current]: Array<{ status: DeliveryStatus; attempts: number; schedule_start: number }> = await em.query(
+        `SELECT status, attempts, schedule_start FROM webhook_delivery WHERE id = $1 FOR UPDATE`,
+        [delivery.id],
+      );
+      if (!current) return;
+      const attempt = current.attempts + 1;
+      await em.insert(WebhookAttempt, {
+        deliveryId: delivery.id,
+        attempt,
+        at: attemptAt,
+        statusCode: outcome.statusCode,
+        durationMs: outcome.durationMs,
+        error: outcome.error,
+      });
+      const update = (set: string, params: unknown[]) =>
+        em.query(`UPDATE webhook_delivery SET attempts = $2, leased_until = NULL, updated_at = $3, ${set} WHERE id = $1`, [delivery.id, attempt, now, ...params]);
+      if (current.status !== 'pending') {
+        // Settled meanwhile (e.g. failed when another delivery's 410 disabled the endpoint): count the attempt only.
+        await update('last_error = last_error', []);
+        return;
+      }
+      if (outcome.error === null) {
+        await update(`status = 'delivered', delivered_at = $4, last_error = NULL`, [now]);
+        return;
+      }
+      if (outcome.gone && endpoint?.url === url && (await this.endpoints.disable(em, delivery.company_id, url, now, goneReasonZh(now)))) {
+        await update(`status = 'failed', last_error = $4`, [outcome.error]);
+        const failed = await this.failPendingOfCompany(em, delivery.company_id, now);
+        disabled = { failed: failed.length };
+        return;
+      }
+      const delay = nextAttemptDelay(attempt - current.schedule_start, this.settings.random);
+      if (delay === null) {
+        await update(`status = 'failed', last_error = $4`, [outcome.error]);
+        gaveUp = { attempts: attempt };
+      } else {
+        await update(`last_error = $4, next_attempt_at = $5`, [outcome.error, new Date(now.getTime() + delay)]);
+        this.logger.debug(`webhook ${delivery.id} (${delivery.event_type}) to company ${delivery.company_id}: attempt ${attempt} failed (${outcome.error}); next in ${delay} ms`);
+      }
+    });
+    if (disabled) {
+      this.logger.warn(
+        `webhook endpoint of company ${delivery.company_id} disabled: ${new URL(url).origin} answered 410 Gone; ` +
+          `${disabled.failed} more pending deliveries marked failed; it is re-enabled when the company sets its webhook again`,
+      );
+    }
+    if (gaveUp) {
+      this.logger.warn(`webhook ${delivery.id} (${delivery.event_type}) to company ${delivery.company_id} failed for good after ${gaveUp.attempts} attempts: ${outcome.error}`);
+    }
+  }
+
+  private failPendingOfCompany(em: EntityManager, companyId: string, now: Date): Promise<unknown[]> {
+    return modifyReturning(
+      em,
+      `UPDATE webhook_delivery SET status = 'failed', last_error = 'endpoint disabled after HTTP 410 Gone; not attempted',
+              leased_until = NULL, updated_at = $2
+        WHERE company_id = $1 AND status = 'pending' RETURNING id`,
+      [companyId, now],
+    );
+  }
+
+  private async settleWithoutAttempt(id: string, reason: string): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE webhook_delivery SET status = 'failed', last_error = $2, leased_until = NULL, updated_at = $3 WHERE id = $1 AND status = 'pending'`,
+      [id, reason, this.clock.now()],
+    );
   }
 }

@@ -18,14 +18,11 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { CASE_TYPES, CATEGORIES } from '#shared';
+import { CASE_TYPES, CATEGORIES, NoControlChars, NotBlank } from '#shared';
 import type { CaseType, Category } from '#shared';
 
-/** Free text may hold anything a person types, but no control characters (line breaks and tabs are fine). */
-const NO_CONTROL_CHARS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
-const noControlChars = (label: string) => Matches(NO_CONTROL_CHARS, { message: `${label}含有不可见的控制字符，请删除后重新提交` });
-/** Required text must say something: only spaces (incl. full-width) counts as empty. */
-const notBlank = (label: string) => Matches(/\S/u, { message: `${label}不能为空` });
+const noControlChars = NoControlChars;
+const notBlank = NotBlank;
 
 export class AddressDto {
   @ApiProperty({ example: '210100', description: '城市 GB/T 2260 代码（辽宁省 21xx00）' })

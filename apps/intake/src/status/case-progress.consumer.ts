@@ -2,9 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, Inbox } from '#shared';
-import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, Clock, EventEnvelope, SurveyRatedV1 } from '#shared';
+import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, Clock, EventEnvelope, SurveyRatedV1 } from '#shared';
 import { Complaint } from '../complaints/complaint.entity.js';
-import { closedText, dispatchedText, feedbackText, isAdvance, ratedText } from './case-status.js';
+import { closedText, dispatchedText, feedbackText, isAdvance, overdueText, ratedText } from './case-status.js';
 import type { CaseStatus } from './case-status.js';
 import { StatusEntry } from './status-entry.entity.js';
 
@@ -19,7 +19,14 @@ export class CaseProgressConsumer {
   @EventPattern('case.dispatched')
   async onDispatched(@Payload() env: EventEnvelope<CaseDispatchedV1>): Promise<void> {
     const p = env.payload;
-    await this.inbox.once(env, (em) => this.advance(em, p.caseId, 'dispatched', dispatchedText(), new Date(p.dispatchedAt), { companyId: p.companyId }));
+    await this.inbox.once(env, (em) => this.advance(em, p.caseId, 'dispatched', dispatchedText(p.previousCompanyId !== undefined), new Date(p.dispatchedAt), { companyId: p.companyId }));
+  }
+
+  /** A history line only: the case is still with its company, now under the authority's supervision. */
+  @EventPattern('case.overdue')
+  async onOverdue(@Payload() env: EventEnvelope<CaseOverdueV1>): Promise<void> {
+    const p = env.payload;
+    await this.inbox.once(env, (em) => this.advance(em, p.caseId, 'dispatched', overdueText(), new Date(p.overdueAt), {}));
   }
 
   @EventPattern('case.feedback_submitted')

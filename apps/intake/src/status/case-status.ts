@@ -18,8 +18,11 @@ export function receivedText(category: Category): string {
 export function repeatedText(): string {
   return '您再次反映了同一问题（同一号码、同一地址、同一类别），已合并到本工单继续办理';
 }
-export function dispatchedText(): string {
-  return '已转交负责您小区的供热企业办理';
+export function dispatchedText(reassigned = false): string {
+  return reassigned ? '主管单位已将工单改派给负责您小区的供热企业办理' : '已转交负责您小区的供热企业办理';
+}
+export function overdueText(): string {
+  return '供热企业未在办理时限内办结，主管单位已介入督办';
 }
 export function feedbackText(resolution: Resolution): string {
   return resolution === 'fixed' ? '供热企业已反馈：问题已处理' : '供热企业已反馈：问题未能解决，已说明原因';

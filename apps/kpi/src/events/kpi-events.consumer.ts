@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
 import { Inbox } from '#shared';
-import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, SurveyRatedV1 } from '#shared';
+import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, SurveyRatedV1 } from '#shared';
 import { KpiProjector } from './kpi-projector.js';
 
 @Controller()
@@ -28,6 +28,12 @@ export class KpiEventsConsumer {
   @EventPattern('case.dispatched')
   async onDispatched(@Payload() env: EventEnvelope<CaseDispatchedV1>): Promise<void> {
     await this.store(env, (em) => this.projector.onDispatched(em, env.payload));
+  }
+
+  /** Stored for monitoring and rebuilds (overdue cases are not one of the five indicators). */
+  @EventPattern('case.overdue')
+  async onOverdue(@Payload() env: EventEnvelope<CaseOverdueV1>): Promise<void> {
+    await this.store(env, async () => undefined);
   }
 
   @EventPattern('case.feedback_submitted')

@@ -26,7 +26,19 @@ export interface StartOptions {
   logDestination?: DestinationStream;
 }
 
-const ACCEPTED_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'image/jpeg', 'image/png', 'image/webp'];
+/** Registry import files (dispatch: POST /api/v1/registry/…/import), read as raw bytes up to 10 MB. */
+const REGISTRY_FILE_TYPES = ['text/csv', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet'];
+const REGISTRY_FILE_LIMIT_BYTES = 10 * 1024 * 1024;
+const ACCEPTED_BODY_TYPES = ['application/json', 'application/x-www-form-urlencoded', 'image/jpeg', 'image/png', 'image/webp', ...REGISTRY_FILE_TYPES];
+
+/** An import file announced as larger than its limit is refused before it is read, naming that limit. */
+function refuseOversizedRegistryFiles(req: IncomingMessage, res: ServerResponse, next: () => void): void {
+  const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+  if (!REGISTRY_FILE_TYPES.includes(type) || Number(req.headers['content-length'] ?? 0) <= REGISTRY_FILE_LIMIT_BYTES) return next();
+  res.statusCode = 413;
+  res.setHeader('content-type', 'application/json; charset=utf-8');
+  res.end(JSON.stringify({ code: 'PAYLOAD_TOO_LARGE', message: '导入文件过大：CSV、XLSX 文件最大 10 MB，请分成多个文件导入', field: 'file' }));
+}
 
 /** A body of a kind no endpoint reads is a 415 with the accepted types, not a confusing validation error. */
 function refuseUnknownContentTypes(req: IncomingMessage, res: ServerResponse, next: () => void): void {
@@ -39,7 +51,7 @@ function refuseUnknownContentTypes(req: IncomingMessage, res: ServerResponse, ne
   res.end(
     JSON.stringify({
       code: 'UNSUPPORTED_MEDIA_TYPE',
-      message: `不支持的请求内容类型（Content-Type: ${type || '未填写'}），可用：application/json；照片上传用 image/jpeg、image/png、image/webp`,
+      message: `不支持的请求内容类型（Content-Type: ${type || '未填写'}），可用：application/json；照片上传用 image/jpeg、image/png、image/webp；登记册导入用 text/csv 或 XLSX（${REGISTRY_FILE_TYPES[1]}）`,
       field: 'Content-Type',
     }),
   );
@@ -68,10 +80,12 @@ export async function startService(
   app.use(requestLogger(logger));
   app.useGlobalPipes(createValidationPipe());
   app.set('trust proxy', runtime.config.trustProxy);
-  // JSON bodies up to 1 MB; photos are uploaded as raw image bodies up to 5 MB.
+  // JSON bodies up to 1 MB; photos are uploaded as raw image bodies up to 5 MB, registry files (CSV, XLSX) up to 10 MB.
   app.useBodyParser('json', { limit: '1mb' });
   app.useBodyParser('urlencoded', { limit: '1mb', extended: true });
   app.useBodyParser('raw', { type: ['image/jpeg', 'image/png', 'image/webp'], limit: '5mb' });
+  app.use(refuseOversizedRegistryFiles);
+  app.useBodyParser('raw', { type: REGISTRY_FILE_TYPES, limit: REGISTRY_FILE_LIMIT_BYTES });
   app.use(refuseUnknownContentTypes);
   const document = SwaggerModule.createDocument(
     app,

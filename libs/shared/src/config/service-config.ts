@@ -80,6 +80,21 @@ class RawEnvironment {
     message: 'TRUST_PROXY must be "loopback", "uniquelocal", a hop count, or comma-separated proxy addresses/CIDRs',
   })
   TRUST_PROXY: string;
+
+  @IsIn(['true', 'false'], { message: 'WEBHOOK_ALLOW_PRIVATE_TARGETS must be "true" or "false"' })
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: string;
+
+  @Transform(toInt)
+  @IsInt({ message: 'OUTAGE_SUSPECT_HOUSEHOLDS must be an integer' })
+  @Min(2, { message: 'OUTAGE_SUSPECT_HOUSEHOLDS must be between 2 and 10000' })
+  @Max(10_000, { message: 'OUTAGE_SUSPECT_HOUSEHOLDS must be between 2 and 10000' })
+  OUTAGE_SUSPECT_HOUSEHOLDS: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'OUTAGE_SUSPECT_WINDOW_MINUTES must be an integer' })
+  @Min(1, { message: 'OUTAGE_SUSPECT_WINDOW_MINUTES must be between 1 and 1440' })
+  @Max(1440, { message: 'OUTAGE_SUSPECT_WINDOW_MINUTES must be between 1 and 1440' })
+  OUTAGE_SUSPECT_WINDOW_MINUTES: number;
 }
 
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -101,6 +116,10 @@ export interface ServiceConfig {
   trustProxy: string | number;
   /** Open311 clients: api_key → client name (intake). */
   open311ApiKeys: Map<string, string>;
+  /** Company webhooks may target loopback/private/link-local addresses (embedded demo and tests only). */
+  webhookAllowPrivateTargets: boolean;
+  /** A suspected outage (大面积停供) is proposed when this many households under one station complain within the window. */
+  outageSuspect: { households: number; windowMinutes: number };
 }
 
 function runModeOf(env: NodeJS.ProcessEnv, defaultMode: RunMode): string {
@@ -136,6 +155,9 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     DATA_DIR: env.DATA_DIR,
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? (defaultMode === 'embedded' ? 'true' : 'false'),
     TRUST_PROXY: env.TRUST_PROXY ?? 'loopback',
+    WEBHOOK_ALLOW_PRIVATE_TARGETS: env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? (runModeOf(env, defaultMode) === 'embedded' ? 'true' : 'false'),
+    OUTAGE_SUSPECT_HOUSEHOLDS: env.OUTAGE_SUSPECT_HOUSEHOLDS ?? '5',
+    OUTAGE_SUSPECT_WINDOW_MINUTES: env.OUTAGE_SUSPECT_WINDOW_MINUTES ?? '30',
     OPEN311_API_KEYS: env.OPEN311_API_KEYS ?? (runModeOf(env, defaultMode) === 'embedded' ? 'demo:open311-demo-key-0001' : ''),
   });
   const errors = validateSync(raw, { stopAtFirstError: true });
@@ -159,6 +181,8 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     outboxPollMs: raw.OUTBOX_POLL_MS,
     seedDemoData: raw.SEED_DEMO_DATA === 'true',
     trustProxy: /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY,
+    webhookAllowPrivateTargets: raw.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
+    outageSuspect: { households: raw.OUTAGE_SUSPECT_HOUSEHOLDS, windowMinutes: raw.OUTAGE_SUSPECT_WINDOW_MINUTES },
     open311ApiKeys: new Map(
       raw.OPEN311_API_KEYS.split(',')
         .filter(Boolean)

@@ -79,6 +79,18 @@ export class CaseDispatchedV1 {
   @IsISO8601() receivedAt: string;
   @IsISO8601() dispatchedAt: string;
   @IsISO8601() dueAt: string;
+  /** Set when the authority moved the case from another company (a decided return): the final company is this one. */
+  @IsOptional() @IsString() previousCompanyId?: string;
+}
+
+/** case.overdue v1 — the deadline passed without a result; the case goes to the authority for supervision (督办). */
+export class CaseOverdueV1 {
+  @IsUUID() caseId: string;
+  @IsString() caseNumber: string;
+  @IsString() companyId: string;
+  @IsString() authorityId: string;
+  @IsISO8601() dueAt: string;
+  @IsISO8601() overdueAt: string;
 }
 
 /** case.feedback_submitted v1 — the company fed back its result (反馈). */
@@ -121,6 +133,7 @@ export const EVENT_CONTRACTS = {
   'complaint.received': { version: 1, payload: ComplaintReceivedV1 },
   'consultation.answered': { version: 1, payload: ConsultationAnsweredV1 },
   'case.dispatched': { version: 1, payload: CaseDispatchedV1 },
+  'case.overdue': { version: 1, payload: CaseOverdueV1 },
   'case.feedback_submitted': { version: 1, payload: CaseFeedbackSubmittedV1 },
   'case.closed': { version: 1, payload: CaseClosedV1 },
   'survey.rated': { version: 1, payload: SurveyRatedV1 },

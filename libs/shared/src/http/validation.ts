@@ -1,4 +1,5 @@
 import { ParseIntPipe, ValidationPipe } from '@nestjs/common';
+import { Matches } from 'class-validator';
 import type { ValidationError } from 'class-validator';
 import { AppError } from './app-error.js';
 
@@ -61,3 +62,13 @@ export function parseIntQuery(field: string, label: string): ParseIntPipe {
     exceptionFactory: () => new AppError('VALIDATION_FAILED', `${label}（${field}）必须是整数`, 400, field),
   });
 }
+
+/** Free text may hold anything a person types, but no control characters (line breaks and tabs are fine). */
+const NO_CONTROL_CHARS = /^[^\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]*$/;
+
+/** Refuses control characters in a free-text field, naming it (`label` as the user reads it). */
+export const NoControlChars = (label: string): PropertyDecorator =>
+  Matches(NO_CONTROL_CHARS, { message: `${label}含有不可见的控制字符，请删除后重新提交` });
+
+/** Required text must say something: only spaces (incl. full-width) counts as empty. */
+export const NotBlank = (label: string): PropertyDecorator => Matches(/\S/u, { message: `${label}不能为空` });

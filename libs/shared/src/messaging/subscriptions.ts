@@ -6,10 +6,10 @@ import type { ServiceName } from '../contracts/services.js';
  * so a queue exists (and keeps messages) before anyone publishes to it, whichever service starts first.
  */
 export const SUBSCRIPTIONS: Record<ServiceName, readonly EventType[]> = {
-  intake: ['case.dispatched', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
+  intake: ['case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
   dispatch: ['complaint.received'],
   'sms-survey': ['complaint.received', 'case.closed'],
-  kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
+  kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
 };
 
 /** The queue a service consumes from. */

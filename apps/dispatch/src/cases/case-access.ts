@@ -1,0 +1,49 @@
+import { Injectable } from '@nestjs/common';
+import type { EntityManager, SelectQueryBuilder } from 'typeorm';
+import { AppError } from '#shared';
+import type { Principal } from '#shared';
+import { UnitScopes } from '../access/unit-scope.js';
+import type { UnitScope } from '../access/unit-scope.js';
+import { DispatchCase } from './dispatch-case.entity.js';
+
+/**
+ * Loads cases only within the caller's scope: a company its own cases, an authority those in its
+ * region, the province all. A case outside the scope reads as "not found" (its existence is not
+ * revealed), so a company cannot probe another company's case ids.
+ */
+@Injectable()
+export class CaseAccess {
+  constructor(private readonly scopes: UnitScopes) {}
+
+  scopeOf(principal: Principal): Promise<UnitScope> {
+    return this.scopes.of(principal);
+  }
+
+  async load(em: EntityManager, principal: Principal, caseId: string, options: { lock?: boolean } = {}): Promise<{ c: DispatchCase; scope: UnitScope }> {
+    const scope = await this.scopes.of(principal, em);
+    const c = await em.findOne(DispatchCase, { where: { id: caseId }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    if (!c || !CaseAccess.sees(scope, c)) {
+      throw new AppError('CASE_NOT_FOUND', scope.kind === 'company' ? '未找到该工单，或该工单不属于本企业' : '未找到该工单，或该工单不在本单位辖区', 404, 'caseId');
+    }
+    return { c, scope };
+  }
+
+  static sees(scope: UnitScope, c: DispatchCase): boolean {
+    if (scope.kind === 'company') return c.companyId === scope.companyId;
+    return UnitScopes.covers(scope, c);
+  }
+
+  /** Restricts a query on `dispatch_case` (alias `c`) to the scope. */
+  static restrict(qb: SelectQueryBuilder<DispatchCase>, scope: UnitScope): SelectQueryBuilder<DispatchCase> {
+    switch (scope.kind) {
+      case 'company':
+        return qb.andWhere('c.company_id = :companyId', { companyId: scope.companyId });
+      case 'city':
+        return qb.andWhere('c.city_code = :cityCode', { cityCode: scope.cityCode });
+      case 'county':
+        return qb.andWhere('c.district_code = :districtCode', { districtCode: scope.districtCode });
+      case 'province':
+        return qb;
+    }
+  }
+}

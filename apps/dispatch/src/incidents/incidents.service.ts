@@ -1,0 +1,317 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { DataSource, In } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import { AppError, CLOCK, SERVICE_CONFIG, SmsSender } from '#shared';
+import type { Category, Clock, Principal, ServiceConfig } from '#shared';
+import { UnitScopes } from '../access/unit-scope.js';
+import type { UnitScope } from '../access/unit-scope.js';
+import { actorOf, logAction, SYSTEM } from '../cases/case-log.js';
+import type { Actor } from '../cases/case-log.js';
+import { CompanyCasesService } from '../cases/company-cases.service.js';
+import { DispatchCase } from '../cases/dispatch-case.entity.js';
+import { Authority, Community, Station } from '../registry/registry.entities.js';
+import { toIncidentView } from './incident.dto.js';
+import type { ConfirmIncidentDto, IncidentNoteDto, IncidentView, OpenIncidentDto } from './incident.dto.js';
+import { IncidentCase, IncidentResident, OutageIncident } from './incident.entity.js';
+import type { IncidentStatus } from './incident.entity.js';
+
+/** Complaints that point at an outage rather than one flat. */
+export const OUTAGE_CATEGORIES: readonly Category[] = ['heating_cut_off', 'too_cold', 'heating_not_started'];
+
+const MAX_RESTORATION_DAYS = 30;
+const shanghaiTime = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+
+/** What each affected resident is told, once per incident. */
+export function outageSms(caseNumber: string, communityName: string, cause: string, expected: Date | null): string {
+  const when = expected ? `预计 ${shanghaiTime.format(expected)} 恢复` : '恢复时间待定';
+  return `【供热直通车】您反映的供热问题（工单 ${caseNumber}）：${communityName}所在区域因${cause}暂停供热，供热企业正在抢修，${when}。恢复后工单将自动办结，无需重复反映。`;
+}
+
+/**
+ * 大面积停供: an authority opens an incident for stations or communities; open and new cases there
+ * are linked to it and each affected resident gets one SMS instead of a silent queue; restoration
+ * closes the linked cases with a feedback. A suspected outage is proposed when N households under
+ * one station complain within T minutes.
+ */
+@Injectable()
+export class IncidentsService {
+  private readonly logger = new Logger('Incidents');
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly scopes: UnitScopes,
+    private readonly cases: CompanyCasesService,
+    private readonly sms: SmsSender,
+    @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  async list(principal: Principal, status?: IncidentStatus): Promise<IncidentView[]> {
+    const scope = await this.scopes.of(principal);
+    const qb = this.dataSource.getRepository(OutageIncident).createQueryBuilder('i').orderBy('i.created_at', 'DESC').take(200);
+    if (status) qb.andWhere('i.status = :status', { status });
+    if (scope.kind === 'city') qb.andWhere('i.city_code = :city', { city: scope.cityCode });
+    if (scope.kind === 'county') qb.andWhere('i.district_code = :district', { district: scope.districtCode });
+    if (scope.kind === 'company') qb.andWhere(':company = ANY(i.company_ids)', { company: scope.companyId });
+    return Promise.all((await qb.getMany()).map((i) => this.view(this.dataSource.manager, i)));
+  }
+
+  async get(principal: Principal, id: string): Promise<IncidentView> {
+    const scope = await this.scopes.of(principal);
+    return this.view(this.dataSource.manager, await this.visible(this.dataSource.manager, scope, id));
+  }
+
+  /** Opens an incident now: links the open cases of the affected communities and tells their residents. */
+  async open(principal: Principal, dto: OpenIncidentDto): Promise<IncidentView> {
+    const scope = await this.scopes.of(principal);
+    const now = this.clock.now();
+    const expected = this.expectedRestoration(dto.expectedRestorationAt, now);
+    const view = await this.dataSource.transaction(async (em) => {
+      const area = await this.affectedArea(em, scope, dto.stationIds ?? [], dto.communityIds ?? []);
+      const incident = em.create(OutageIncident, {
+        id: randomUUID(),
+        status: 'open',
+        authorityId: scope.kind === 'province' ? await this.districtAuthority(em, area.districtCode, area.cityCode) : (scope as { authorityId: string }).authorityId,
+        cityCode: area.cityCode,
+        districtCode: area.districtCode,
+        title: dto.title.trim(),
+        cause: dto.cause.trim(),
+        stationIds: area.stationIds,
+        communityIds: area.communityIds,
+        companyIds: area.companyIds,
+        expectedRestorationAt: expected,
+        proposedReason: null,
+        createdAt: now,
+        openedAt: now,
+        openedBy: actorOf(principal).id,
+        restoredAt: null,
+        restoredBy: null,
+        restorationSummary: null,
+        updatedAt: now,
+      });
+      await em.insert(OutageIncident, incident);
+      await this.linkOpenCases(em, incident, actorOf(principal), now);
+      return this.view(em, incident);
+    });
+    this.sms.kick();
+    return view;
+  }
+
+  /** The authority confirms a proposed incident: from now on it is handled like one it opened. */
+  async confirm(principal: Principal, id: string, dto: ConfirmIncidentDto): Promise<IncidentView> {
+    const now = this.clock.now();
+    const expected = this.expectedRestoration(dto.expectedRestorationAt, now);
+    const view = await this.step(principal, id, ['proposed'], false, async (em, incident, actor) => {
+      Object.assign(incident, { status: 'open', cause: dto.cause.trim(), expectedRestorationAt: expected, openedAt: now, openedBy: actor.id, updatedAt: now });
+      await em.update(OutageIncident, { id }, { status: 'open', cause: incident.cause, expectedRestorationAt: expected, openedAt: now, openedBy: actor.id, updatedAt: now });
+      await this.linkOpenCases(em, incident, actor, now);
+    });
+    this.sms.kick();
+    return view;
+  }
+
+  async dismiss(principal: Principal, id: string, dto: IncidentNoteDto): Promise<IncidentView> {
+    return this.step(principal, id, ['proposed'], false, async (em, incident, actor) => {
+      const now = this.clock.now();
+      Object.assign(incident, { status: 'dismissed', restorationSummary: dto.summary.trim(), restoredBy: actor.id, updatedAt: now });
+      await em.update(OutageIncident, { id }, { status: 'dismissed', restorationSummary: dto.summary.trim(), restoredBy: actor.id, updatedAt: now });
+    });
+  }
+
+  /** Heat is back: the incident is restored and every linked case still open is closed with this feedback. */
+  async restore(principal: Principal, id: string, dto: IncidentNoteDto): Promise<IncidentView> {
+    return this.step(principal, id, ['open'], true, async (em, incident, actor) => {
+      const now = this.clock.now();
+      const summary = dto.summary.trim();
+      Object.assign(incident, { status: 'restored', restoredAt: now, restoredBy: actor.id, restorationSummary: summary, updatedAt: now });
+      await em.update(OutageIncident, { id }, { status: 'restored', restoredAt: now, restoredBy: actor.id, restorationSummary: summary, updatedAt: now });
+      const linked = await em
+        .getRepository(DispatchCase)
+        .createQueryBuilder('c')
+        .setLock('pessimistic_write')
+        .where('c.incident_id = :id', { id })
+        .andWhere(`c.status IN ('dispatched', 'signed', 'return_requested')`)
+        .getMany();
+      for (const c of linked) {
+        await this.cases.close(em, c, actor, now, {
+          resolution: 'fixed',
+          summary: `大面积停供已恢复供热：${summary}`,
+          detail: { incidentId: id },
+        });
+      }
+      this.logger.log(`incident ${id} restored; ${linked.length} linked cases closed`);
+    });
+  }
+
+  /**
+   * Called by the dispatcher for every new case, in its transaction: a case in a community under an
+   * open incident is linked (and its resident told, once); otherwise enough recent complaints under
+   * one station propose an incident to the authority.
+   */
+  async onCaseRouted(em: EntityManager, c: DispatchCase): Promise<void> {
+    if (!c.communityId) return;
+    const [open] = await em.query(`SELECT id FROM outage_incident WHERE status = 'open' AND $1 = ANY(community_ids) ORDER BY opened_at LIMIT 1`, [c.communityId]);
+    if (open) {
+      const incident = await em.findOneByOrFail(OutageIncident, { id: open.id });
+      await this.link(em, incident, c, SYSTEM, this.clock.now());
+      return;
+    }
+    if (OUTAGE_CATEGORIES.includes(c.category)) await this.detect(em, c);
+  }
+
+  /** N households under one station within T minutes → a proposed incident (one per station at a time). */
+  private async detect(em: EntityManager, c: DispatchCase): Promise<void> {
+    const community = await em.findOneBy(Community, { id: c.communityId! });
+    if (!community) return;
+    const station = await em.findOneBy(Station, { id: community.stationId });
+    if (!station) return;
+    const { households, windowMinutes } = this.config.outageSuspect;
+    // Two cases of one station dispatched at once must not propose two incidents.
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`incident|${station.id}`]);
+    const [active] = await em.query(`SELECT id FROM outage_incident WHERE status IN ('proposed', 'open') AND $1 = ANY(station_ids) LIMIT 1`, [station.id]);
+    if (active) return;
+    const since = new Date(this.clock.now().getTime() - windowMinutes * 60_000);
+    const [{ n }] = await em.query(
+      `SELECT count(DISTINCT d.phone)::int AS n FROM dispatch_case d JOIN community m ON m.id = d.community_id
+        WHERE m.station_id = $1 AND d.received_at >= $2 AND d.category = ANY($3)`,
+      [station.id, since, [...OUTAGE_CATEGORIES]],
+    );
+    if (n < households) return;
+    const communities = await em.findBy(Community, { stationId: station.id });
+    const now = this.clock.now();
+    await em.insert(OutageIncident, {
+      id: randomUUID(),
+      status: 'proposed',
+      authorityId: c.authorityId,
+      cityCode: c.cityCode,
+      districtCode: station.districtCode,
+      title: `疑似大面积停供：${station.name}`,
+      cause: '待核实',
+      stationIds: [station.id],
+      communityIds: communities.map((m) => m.id),
+      companyIds: [station.companyId],
+      expectedRestorationAt: null,
+      proposedReason: `${windowMinutes} 分钟内有 ${n} 户反映${station.name}所供小区停热或室温不达标（阈值 ${households} 户）`,
+      createdAt: now,
+      openedAt: null,
+      openedBy: null,
+      restoredAt: null,
+      restoredBy: null,
+      restorationSummary: null,
+      updatedAt: now,
+    });
+    this.logger.warn(`suspected outage proposed for station ${station.id} (${n} households in ${windowMinutes} min)`);
+  }
+
+  private async linkOpenCases(em: EntityManager, incident: OutageIncident, actor: Actor, now: Date): Promise<void> {
+    const open = await em
+      .getRepository(DispatchCase)
+      .createQueryBuilder('c')
+      .setLock('pessimistic_write')
+      .where('c.community_id = ANY(:ids)', { ids: incident.communityIds })
+      .andWhere(`c.status IN ('dispatched', 'signed', 'return_requested')`)
+      .andWhere('c.incident_id IS NULL')
+      .getMany();
+    for (const c of open) await this.link(em, incident, c, actor, now);
+  }
+
+  private async link(em: EntityManager, incident: OutageIncident, c: DispatchCase, actor: Actor, now: Date): Promise<void> {
+    await em.update(DispatchCase, { id: c.id }, { incidentId: incident.id, updatedAt: now });
+    await em.insert(IncidentCase, { incidentId: incident.id, caseId: c.id, linkedAt: now });
+    await logAction(em, c.id, actor, now, 'incident_linked', { detail: { incidentId: incident.id, title: incident.title } });
+    const told: unknown[] = await em.query(
+      `INSERT INTO incident_resident (incident_id, phone, notified_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING phone`,
+      [incident.id, c.phone, now],
+    );
+    if (told.length > 0) {
+      await this.sms.queue(em, c.phone, outageSms(c.caseNumber, c.communityName, incident.cause, incident.expectedRestorationAt), null);
+    }
+  }
+
+  private async step(
+    principal: Principal,
+    id: string,
+    allowed: IncidentStatus[],
+    companyMayAct: boolean,
+    change: (em: EntityManager, incident: OutageIncident, actor: Actor) => Promise<void>,
+  ): Promise<IncidentView> {
+    const scope = await this.scopes.of(principal);
+    if (scope.kind === 'company' && !companyMayAct) {
+      throw new AppError('FORBIDDEN', '只有主管单位可以确认或排除停供事件', 403);
+    }
+    return this.dataSource.transaction(async (em) => {
+      const incident = await this.visible(em, scope, id, true);
+      if (!allowed.includes(incident.status)) {
+        throw new AppError('INCIDENT_STATE_CONFLICT', `停供事件当前状态为“${incident.status}”，不能执行此操作`, 409);
+      }
+      await change(em, incident, actorOf(principal));
+      return this.view(em, incident);
+    });
+  }
+
+  private async visible(em: EntityManager, scope: UnitScope, id: string, lock = false): Promise<OutageIncident> {
+    const incident = await em.findOne(OutageIncident, { where: { id }, ...(lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
+    const sees =
+      incident &&
+      (scope.kind === 'company' ? incident.companyIds.includes(scope.companyId) : UnitScopes.covers(scope, incident));
+    if (!incident || !sees) throw new AppError('INCIDENT_NOT_FOUND', '未找到该停供事件，或不在本单位辖区', 404, 'id');
+    return incident;
+  }
+
+  /** The named stations and communities, all in the caller's region; every community a station serves is affected. */
+  private async affectedArea(em: EntityManager, scope: UnitScope, stationIds: string[], communityIds: string[]) {
+    if (stationIds.length === 0 && communityIds.length === 0) {
+      throw new AppError('AREA_REQUIRED', '请至少指定一个受影响的换热站（stationIds）或小区（communityIds）', 400, 'stationIds');
+    }
+    const stations = stationIds.length ? await em.findBy(Station, { id: In(stationIds) }) : [];
+    const missingStation = stationIds.find((s) => !stations.some((x) => x.id === s));
+    if (missingStation) throw new AppError('UNKNOWN_STATION', `换热站编号（stationIds）${missingStation} 未在登记册中`, 400, 'stationIds');
+    const named = communityIds.length ? await em.findBy(Community, { id: In(communityIds) }) : [];
+    const missingCommunity = communityIds.find((m) => !named.some((x) => x.id === m));
+    if (missingCommunity) throw new AppError('UNKNOWN_COMMUNITY', `小区编号（communityIds）${missingCommunity} 未在登记册中`, 400, 'communityIds');
+    const served = stations.length ? await em.findBy(Community, { stationId: In(stations.map((s) => s.id)) }) : [];
+    const communities = [...new Map([...served, ...named].map((m) => [m.id, m])).values()];
+    const places = [...stations.map((p) => ({ p, field: 'stationIds' })), ...communities.map((p) => ({ p, field: 'communityIds' }))];
+    for (const { p, field } of places) {
+      if (!UnitScopes.covers(scope, { cityCode: `${p.districtCode.slice(0, 4)}00`, districtCode: p.districtCode })) {
+        throw new AppError('OUTSIDE_REGION', `${p.name}（${p.id}）不在本单位辖区内`, 400, field);
+      }
+    }
+    const stationOf = new Set([...stations.map((s) => s.id), ...communities.map((m) => m.stationId)]);
+    const first = communities[0] ?? stations[0];
+    return {
+      stationIds: [...stationOf],
+      communityIds: communities.map((m) => m.id),
+      companyIds: [...new Set([...stations.map((s) => s.companyId), ...communities.map((m) => m.companyId)])],
+      districtCode: first.districtCode,
+      cityCode: `${first.districtCode.slice(0, 4)}00`,
+    };
+  }
+
+  private expectedRestoration(value: string, now: Date): Date {
+    const expected = new Date(value);
+    if (expected.getTime() <= now.getTime()) {
+      throw new AppError('RESTORATION_IN_PAST', '预计恢复时间（expectedRestorationAt）必须晚于当前时间', 400, 'expectedRestorationAt');
+    }
+    if (expected.getTime() > now.getTime() + MAX_RESTORATION_DAYS * 24 * 3600_000) {
+      throw new AppError('RESTORATION_TOO_FAR', `预计恢复时间（expectedRestorationAt）不能超过 ${MAX_RESTORATION_DAYS} 天后`, 400, 'expectedRestorationAt');
+    }
+    return expected;
+  }
+
+  private async districtAuthority(em: EntityManager, districtCode: string, cityCode: string): Promise<string> {
+    const county = await em.findOneBy(Authority, { regionCode: districtCode });
+    if (county) return county.id;
+    return (await em.findOneBy(Authority, { regionCode: cityCode }))?.id ?? `AU${cityCode}`;
+  }
+
+  private async view(em: EntityManager, i: OutageIncident): Promise<IncidentView> {
+    const [{ cases, residents }] = await em.query(
+      `SELECT (SELECT count(*)::int FROM incident_case WHERE incident_id = $1) AS cases,
+              (SELECT count(*)::int FROM incident_resident WHERE incident_id = $1) AS residents`,
+      [i.id],
+    );
+    return toIncidentView(i, { linkedCases: cases, residentsNotified: residents });
+  }
+}
