@@ -132,11 +132,13 @@ describe('dispatch workflow: company steps, authority decisions, deadlines (embe
       expect((await get(hc1, c.caseId)).body.status).toBe('dispatched');
     });
 
-    it('another company cannot read or act on the case: it reads as not found (404)', async () => {
+    it('another company cannot read or act on the case (403), and does not see it in its list', async () => {
       const c = await fileCase();
-      expect((await get(hc2, c.caseId)).status).toBe(404);
-      expect((await post(hc2, `/api/v1/cases/${c.caseId}/sign`)).status).toBe(404);
-      expect((await post(hc2, `/api/v1/cases/${c.caseId}/feedback`, { resolution: 'fixed', summary: 'x', temperatureSlip: temperatureSlip(20, 20, clock.now()) })).status).toBe(404);
+      expect(await get(hc2, c.caseId)).toMatchObject({ status: 403, body: { code: 'CASE_FORBIDDEN' } });
+      expect((await post(hc2, `/api/v1/cases/${c.caseId}/sign`)).status).toBe(403);
+      expect((await post(hc2, `/api/v1/cases/${c.caseId}/feedback`, { resolution: 'fixed', summary: 'x', temperatureSlip: temperatureSlip(20, 20, clock.now()) })).status).toBe(403);
+      expect((await get(hc2, '00000000-0000-4000-8000-000000000000')).status).toBe(404);
+      expect((await get(hc1, c.caseId)).body.status).toBe('dispatched');
       const list = await call('GET', `${dispatchUrl()}/api/v1/cases?limit=200`, hc2);
       expect(list.body.items.some((x: any) => x.caseId === c.caseId)).toBe(false);
     });
@@ -173,8 +175,8 @@ describe('dispatch workflow: company steps, authority decisions, deadlines (embe
 
       const queue = await call('GET', `${dispatchUrl()}/api/v1/authority/cases?queue=returns&limit=200`, shenyang);
       expect(queue.body.items.some((x: any) => x.caseId === c.caseId)).toBe(true);
-      expect((await post(dalian, `/api/v1/authority/cases/${c.caseId}/return-decision`, { decision: 'reject', note: '驳回' })).status).toBe(404);
-      expect((await post(county, `/api/v1/authority/cases/${c.caseId}/return-decision`, { decision: 'reject', note: '驳回' })).status).toBe(404);
+      expect((await post(dalian, `/api/v1/authority/cases/${c.caseId}/return-decision`, { decision: 'reject', note: '驳回' })).status).toBe(403);
+      expect((await post(county, `/api/v1/authority/cases/${c.caseId}/return-decision`, { decision: 'reject', note: '驳回' })).status).toBe(403);
 
       const decided = await post(shenyang, `/api/v1/authority/cases/${c.caseId}/return-decision`, { decision: 'reject', note: '经核实仍由原企业供热' });
       expect(decided.status).toBe(200);
@@ -201,7 +203,7 @@ describe('dispatch workflow: company steps, authority decisions, deadlines (embe
       expect(moved.body).toMatchObject({ status: 'dispatched', companyId: 'HC0002' });
       expect(moved.body.dispatchedAt).toBe(clock.now().toISOString());
       expect(moved.body.dueAt).toBe(naturalDayDeadline(clock.now(), 3).toISOString());
-      expect((await get(hc1, c.caseId)).status).toBe(404);
+      expect((await get(hc1, c.caseId)).status).toBe(403);
       expect((await get(hc2, c.caseId)).status).toBe(200);
       const back = await post(hc2, `/api/v1/cases/${c.caseId}/return`, { reasonCode: 'other', reason: '也不是我们' });
       expect(back).toMatchObject({ status: 409, body: { code: 'RETURN_NOT_ALLOWED' } });
@@ -307,7 +309,7 @@ describe('dispatch workflow: company steps, authority decisions, deadlines (embe
       const list = await call('GET', `${dispatchUrl()}/api/v1/authority/cases?queue=manual&limit=200`, county);
       expect(list.status).toBe(200);
       expect(list.body.items.some((x: any) => x.caseId === c.caseId)).toBe(false);
-      expect((await get(county, c.caseId)).status).toBe(404);
+      expect((await get(county, c.caseId)).status).toBe(403);
     });
   });
 

@@ -8,8 +8,8 @@ import { DispatchCase } from './dispatch-case.entity.js';
 
 /**
  * Loads cases only within the caller's scope: a company its own cases, an authority those in its
- * region, the province all. A case outside the scope reads as "not found" (its existence is not
- * revealed), so a company cannot probe another company's case ids.
+ * region, the province all. Another unit's case is refused with 403 (case ids are random UUIDs, so
+ * the answer reveals nothing a caller could enumerate); an unknown id is 404.
  */
 @Injectable()
 export class CaseAccess {
@@ -22,8 +22,14 @@ export class CaseAccess {
   async load(em: EntityManager, principal: Principal, caseId: string, options: { lock?: boolean } = {}): Promise<{ c: DispatchCase; scope: UnitScope }> {
     const scope = await this.scopes.of(principal, em);
     const c = await em.findOne(DispatchCase, { where: { id: caseId }, ...(options.lock ? { lock: { mode: 'pessimistic_write' as const } } : {}) });
-    if (!c || !CaseAccess.sees(scope, c)) {
-      throw new AppError('CASE_NOT_FOUND', scope.kind === 'company' ? '未找到该工单，或该工单不属于本企业' : '未找到该工单，或该工单不在本单位辖区', 404, 'caseId');
+    if (!c) throw new AppError('CASE_NOT_FOUND', '未找到该工单，请核对工单编号（caseId）', 404, 'caseId');
+    if (!CaseAccess.sees(scope, c)) {
+      throw new AppError(
+        'CASE_FORBIDDEN',
+        scope.kind === 'company' ? '该工单不属于本企业，无权查看或办理' : '该工单不在本单位辖区，无权查看或办理',
+        403,
+        'caseId',
+      );
     }
     return { c, scope };
   }
