@@ -39,6 +39,7 @@ describe('the suite on real PostgreSQL and RabbitMQ', () => {
       'CaseWorkflow1764400000210',
       'WebhookHardening1764400000230',
       'OutageIncidents1764400000240',
+      'BadRatings1764400000250',
       'MessagingRetention1764400000900',
     ]);
   });

@@ -3,6 +3,10 @@ import type { DynamicModule } from '@nestjs/common';
 import { ConsoleSmsGateway, CoreModule, SMS_GATEWAY, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050 } from '#shared';
 import type { ServiceRuntime } from '#shared';
 import { UnitScopes } from './access/unit-scope.js';
+import { BadRating, SpotCheck } from './bad-ratings/bad-rating.entity.js';
+import { BadRatingsController } from './bad-ratings/bad-ratings.controller.js';
+import { BadRatingsService } from './bad-ratings/bad-ratings.service.js';
+import { SurveyRatedConsumer } from './bad-ratings/survey-rated.consumer.js';
 import { AuthorityCasesController } from './cases/authority-cases.controller.js';
 import { AuthorityCasesService } from './cases/authority-cases.service.js';
 import { CaseAccess } from './cases/case-access.js';
@@ -21,6 +25,7 @@ import { IncidentsService } from './incidents/incidents.service.js';
 import { DispatchSchema1764400000200 } from './migrations/1764400000200-dispatch-schema.js';
 import { CaseWorkflow1764400000210 } from './migrations/1764400000210-case-workflow.js';
 import { OutageIncidents1764400000240 } from './migrations/1764400000240-outage-incidents.js';
+import { BadRatings1764400000250 } from './migrations/1764400000250-bad-ratings.js';
 import { WebhookHardening1764400000230 } from './migrations/1764400000230-webhook-hardening.js';
 import { RegistryIoController } from './registry/io/registry-io.controller.js';
 import { RegistryIoService } from './registry/io/registry-io.service.js';
@@ -49,11 +54,11 @@ export class DispatchModule {
       module: DispatchModule,
       imports: [
         CoreModule.forService(runtime, {
-          entities: [Authority, Company, Station, Community, DispatchCase, CaseAction, CaseRequest, EvidencePhoto, OutageIncident, IncidentCase, IncidentResident, SmsMessage, WebhookDelivery, WebhookAttempt],
-          migrations: [SmsTables1764400000050, DispatchSchema1764400000200, CaseWorkflow1764400000210, WebhookHardening1764400000230, OutageIncidents1764400000240],
+          entities: [Authority, Company, Station, Community, DispatchCase, CaseAction, CaseRequest, EvidencePhoto, OutageIncident, IncidentCase, IncidentResident, BadRating, SpotCheck, SmsMessage, WebhookDelivery, WebhookAttempt],
+          migrations: [SmsTables1764400000050, DispatchSchema1764400000200, CaseWorkflow1764400000210, WebhookHardening1764400000230, OutageIncidents1764400000240, BadRatings1764400000250],
         }),
       ],
-      controllers: [ComplaintReceivedConsumer, CompanyCasesController, AuthorityCasesController, IncidentsController, SmsMessagesController, WebhookSettingsController, WebhookDeliveriesController, RegistryIoController],
+      controllers: [ComplaintReceivedConsumer, SurveyRatedConsumer, BadRatingsController, CompanyCasesController, AuthorityCasesController, IncidentsController, SmsMessagesController, WebhookSettingsController, WebhookDeliveriesController, RegistryIoController],
       providers: [
         RegistrySeeder,
         UnitScopes,
@@ -66,6 +71,7 @@ export class DispatchModule {
         AuthorityCasesService,
         DeadlineMonitor,
         IncidentsService,
+        BadRatingsService,
         { provide: SMS_GATEWAY, useClass: ConsoleSmsGateway },
         SmsSender,
         webhookSettingsProvider,

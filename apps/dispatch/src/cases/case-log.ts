@@ -59,4 +59,11 @@ export const ACTION_LABELS: Record<string, string> = {
   evidence_uploaded: '上传现场照片',
   feedback: '企业反馈办结',
   incident_linked: '关联大面积停供事件，已短信告知诉求人',
+  bad_rating_opened: '居民评价不满意，待企业回访',
+  bad_rating_called_back: '企业回访',
+  bad_rating_classified: '主管单位认定诉求',
+  bad_rating_rectified: '企业整改完成，重新征询评价',
+  bad_rating_reconsideration_applied: '企业申请复议',
+  bad_rating_reconsideration_decided: '主管单位审核复议',
+  spot_checked: '省级抽查核实',
 };

@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import type { EntityManager } from 'typeorm';
 import { Inbox } from '#shared';
-import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, SurveyRatedV1 } from '#shared';
+import type { BadRatingUpdatedV1, CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, SurveyRatedV1 } from '#shared';
 import { KpiProjector } from './kpi-projector.js';
 
 @Controller()
@@ -34,6 +34,12 @@ export class KpiEventsConsumer {
   @EventPattern('case.overdue')
   async onOverdue(@Payload() env: EventEnvelope<CaseOverdueV1>): Promise<void> {
     await this.store(env, async () => undefined);
+  }
+
+  /** Approved reconsiderations and failed spot-checks move the satisfaction rate; the other steps are stored. */
+  @EventPattern('bad_rating.updated')
+  async onBadRating(@Payload() env: EventEnvelope<BadRatingUpdatedV1>): Promise<void> {
+    await this.store(env, (em) => this.projector.onBadRating(em, env.payload));
   }
 
   @EventPattern('case.feedback_submitted')

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { IsNull } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, shanghaiMonth } from '#shared';
-import type { CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseClosedV1, Clock, EventEnvelope, SurveyRatedV1 } from '#shared';
+import type { BadRatingUpdatedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseClosedV1, Clock, EventEnvelope, SurveyRatedV1 } from '#shared';
 import { ON_TIME_DISPATCH_MS } from '../indicators/indicator-formulas.js';
 import { KpiCase, KpiEvent } from './kpi-entities.js';
 import type { UnitType } from './kpi-entities.js';
@@ -16,7 +16,9 @@ type Counter =
   | 'rated'
   | 'satisfied'
   | 'basically_satisfied'
-  | 'dissatisfied';
+  | 'dissatisfied'
+  | 'approved_reconsiderations'
+  | 'failed_spot_checks';
 
 const DAY_MS = 24 * 3600 * 1000;
 
@@ -76,6 +78,21 @@ export class KpiProjector {
     const { affected } = await em.update(KpiCase, { caseId: p.caseId, rating: IsNull() }, { rating: p.rating });
     if (!affected) return;
     await this.bump(em, this.units(c), c.month, { rated: 1, [p.rating]: 1 });
+  }
+
+  /**
+   * The bad-rating workflow's steps that move the satisfaction rate: an approved reconsideration
+   * leaves the rated base of the case's month; a failed spot-check costs the applying company 1 point.
+   */
+  async onBadRating(em: EntityManager, p: BadRatingUpdatedV1): Promise<void> {
+    if (p.step === 'reconsideration_decided' && p.approved) {
+      const c = await this.caseFor(em, p.caseId);
+      await this.bump(em, this.units(c), c.month, { approved_reconsiderations: 1 });
+    }
+    if (p.step === 'spot_checked' && p.finding && p.finding !== 'confirmed') {
+      const c = await this.caseFor(em, p.caseId);
+      await this.bump(em, [['company', c.companyId]], c.month, { failed_spot_checks: 1 });
+    }
   }
 
   private async caseFor(em: EntityManager, caseId: string): Promise<KpiCase> {

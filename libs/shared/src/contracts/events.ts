@@ -1,5 +1,6 @@
 import {
   IsArray,
+  IsBoolean,
   IsIn,
   IsInt,
   IsISO8601,
@@ -128,6 +129,50 @@ export class SurveyRatedV1 {
   @IsISO8601() ratedAt: string;
 }
 
+/** The steps of the bad-rating workflow (差评处理), DOMAIN.md §3 step 6. */
+export const BAD_RATING_STEPS = [
+  'opened', // a 不满意 rating: the company must call the resident back
+  'called_back', // 回访 recorded
+  'classified', // the authority judged the demand reasonable or unreasonable
+  'rectified', // 整改 done: a fresh survey follows
+  'reconsideration_applied', // 复议 applied for, with evidence
+  'reconsideration_decided', // approved (leaves the satisfaction rate) or rejected
+  'spot_checked', // the province's spot-check of an approved reconsideration
+] as const;
+export type BadRatingStep = (typeof BAD_RATING_STEPS)[number];
+
+/** Spot-check findings; anything but `confirmed` costs the applying unit 1 percentage point. */
+export const SPOT_CHECK_FINDINGS = ['confirmed', 'not_done', 'closed_over_head', 'faked'] as const;
+export type SpotCheckFinding = (typeof SPOT_CHECK_FINDINGS)[number];
+
+/** bad_rating.updated v1 — one step of the bad-rating workflow, with what kpi needs to count it. */
+export class BadRatingUpdatedV1 {
+  @IsUUID() badRatingId: string;
+  @IsUUID() caseId: string;
+  @IsString() caseNumber: string;
+  @IsString() companyId: string;
+  @IsString() authorityId: string;
+  @IsString() cityCode: string;
+  @IsIn(BAD_RATING_STEPS) step: BadRatingStep;
+  @IsISO8601() at: string;
+  /** classified: reasonable or unreasonable. */
+  @IsOptional() @IsIn(['reasonable', 'unreasonable']) classification?: 'reasonable' | 'unreasonable';
+  /** reconsideration_decided: whether the reconsideration was approved. */
+  @IsOptional() @IsBoolean() approved?: boolean;
+  /** spot_checked: what the province found. */
+  @IsOptional() @IsIn(SPOT_CHECK_FINDINGS) finding?: SpotCheckFinding;
+}
+
+/** survey.requested v1 — ask the resident again (after a rectification). */
+export class SurveyRequestedV1 {
+  @IsUUID() caseId: string;
+  @IsString() caseNumber: string;
+  @IsString() companyId: string;
+  @IsString() authorityId: string;
+  @IsIn(['rectified']) reason: 'rectified';
+  @IsISO8601() requestedAt: string;
+}
+
 /** Every event type, its current version and its payload class. */
 export const EVENT_CONTRACTS = {
   'complaint.received': { version: 1, payload: ComplaintReceivedV1 },
@@ -137,6 +182,8 @@ export const EVENT_CONTRACTS = {
   'case.feedback_submitted': { version: 1, payload: CaseFeedbackSubmittedV1 },
   'case.closed': { version: 1, payload: CaseClosedV1 },
   'survey.rated': { version: 1, payload: SurveyRatedV1 },
+  'survey.requested': { version: 1, payload: SurveyRequestedV1 },
+  'bad_rating.updated': { version: 1, payload: BadRatingUpdatedV1 },
 } as const;
 
 export type EventType = keyof typeof EVENT_CONTRACTS;

@@ -7,9 +7,9 @@ import type { ServiceName } from '../contracts/services.js';
  */
 export const SUBSCRIPTIONS: Record<ServiceName, readonly EventType[]> = {
   intake: ['case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
-  dispatch: ['complaint.received'],
+  dispatch: ['complaint.received', 'survey.rated'],
   'sms-survey': ['complaint.received', 'case.closed'],
-  kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
+  kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated', 'bad_rating.updated'],
 };
 
 /** The queue a service consumes from. */

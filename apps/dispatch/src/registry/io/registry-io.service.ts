@@ -1,3 +1,4 @@
+import { CommunityIndexHolder } from '../../routing/community-index.holder.js';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import type { EntityManager, EntityTarget, FindOptionsWhere, ObjectLiteral } from 'typeorm';
@@ -45,6 +46,7 @@ export class RegistryIoService {
   constructor(
     private readonly dataSource: DataSource,
     private readonly scopes: UnitScopes,
+    private readonly communities: CommunityIndexHolder,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -92,6 +94,8 @@ export class RegistryIoService {
           await writePlan(em, checked);
           return checked;
         });
+    // Routing uses the new registry from the next case on.
+    if (!dryRun) this.communities.invalidate();
     const present = sheets.map((s) => s.kind);
     // Who imported what, and how much: never the file's contents.
     this.logger.log({
