@@ -11,6 +11,7 @@ try {
   const operator = await suite.tokens.sign({ sub: 'demo-operator', role: 'operator' }, 30 * day);
   const province = await suite.tokens.sign({ sub: 'demo-province', role: 'province' }, 30 * day);
   const company = await suite.tokens.sign({ sub: 'demo-duty-HC0001', role: 'company', unitId: 'HC0001' }, 30 * day);
+  const authority = await suite.tokens.sign({ sub: 'demo-shenyang', role: 'authority', unitId: 'AU210100' }, 30 * day);
   const lines = [
     '',
     '供热直通车 — embedded suite is up (PGlite + in-process bus, data in ' + dataDir + ')',
@@ -25,6 +26,8 @@ try {
     `    ${province}`,
     '  Company token for HC0001 (和平区恒温供热有限公司):',
     `    ${company}`,
+    '  Authority token for AU210100 (沈阳市供热管理办公室: manual dispatch, returns, incidents, bad ratings, registry):',
+    `    ${authority}`,
     '',
     '  Open311 (GeoReport v2) demo api_key: open311-demo-key-0001   ' + suite.urls.intake + '/open311/v2/services.xml',
     '',
