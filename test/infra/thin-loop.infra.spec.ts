@@ -35,6 +35,7 @@ describe('the suite on real PostgreSQL and RabbitMQ', () => {
     expect(rows.map((r) => r.name)).toEqual([
       'MessagingTables1764400000000',
       'SmsTables1764400000050',
+      'SmsTemplates1764400000060',
       'DispatchSchema1764400000200',
       'CaseWorkflow1764400000210',
       'WebhookHardening1764400000230',

@@ -72,7 +72,13 @@ export class WebhookReceiver {
         }
         const behaviour = this.queued.shift() ?? this.behaviour;
         if (behaviour === 'hang') {
-          this.held.push(() => this.accept(body, req.headers, res));
+          const answer = () => this.accept(body, req.headers, res);
+          this.held.push(answer);
+          // A sender that hung up is no longer held: nothing can be answered to it.
+          res.on('close', () => {
+            const i = this.held.indexOf(answer);
+            if (i >= 0) this.held.splice(i, 1);
+          });
         } else if (behaviour === 'hang-body') {
           res.writeHead(200, { 'content-type': 'text/plain' });
           res.write('received, still writing…');

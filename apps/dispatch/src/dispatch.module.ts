@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { ConsoleSmsGateway, CoreModule, SMS_GATEWAY, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050 } from '#shared';
+import { CoreModule, SMS_GATEWAY_PROVIDER, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
 import type { ServiceRuntime } from '#shared';
 import { UnitScopes } from './access/unit-scope.js';
 import { BadRating, SpotCheck } from './bad-ratings/bad-rating.entity.js';
@@ -55,7 +55,7 @@ export class DispatchModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [Authority, Company, Station, Community, DispatchCase, CaseAction, CaseRequest, EvidencePhoto, OutageIncident, IncidentCase, IncidentResident, BadRating, SpotCheck, SmsMessage, WebhookDelivery, WebhookAttempt],
-          migrations: [SmsTables1764400000050, DispatchSchema1764400000200, CaseWorkflow1764400000210, WebhookHardening1764400000230, OutageIncidents1764400000240, BadRatings1764400000250],
+          migrations: [SmsTables1764400000050, SmsTemplates1764400000060, DispatchSchema1764400000200, CaseWorkflow1764400000210, WebhookHardening1764400000230, OutageIncidents1764400000240, BadRatings1764400000250],
         }),
       ],
       controllers: [ComplaintReceivedConsumer, SurveyRatedConsumer, BadRatingsController, CompanyCasesController, AuthorityCasesController, IncidentsController, SmsMessagesController, WebhookSettingsController, WebhookDeliveriesController, RegistryIoController],
@@ -72,7 +72,7 @@ export class DispatchModule {
         DeadlineMonitor,
         IncidentsService,
         BadRatingsService,
-        { provide: SMS_GATEWAY, useClass: ConsoleSmsGateway },
+        SMS_GATEWAY_PROVIDER,
         SmsSender,
         webhookSettingsProvider,
         WebhookEndpoints,

@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { ConsoleSmsGateway, CoreModule, SMS_GATEWAY, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050 } from '#shared';
+import { CoreModule, SMS_GATEWAY_PROVIDER, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
 import type { ServiceRuntime } from '#shared';
 import { Attachment } from './attachments/attachment.entity.js';
 import { AttachmentsController } from './attachments/attachments.controller.js';
@@ -34,11 +34,11 @@ export class IntakeModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [Complaint, StatusEntry, Attachment, PhoneVerification, SmsMessage],
-          migrations: [SmsTables1764400000050, IntakeSchema1764400000100, IntakeChannels1764400000110, CaseNumberSequence1764400000120, OpenReportUnique1764400000130],
+          migrations: [SmsTables1764400000050, SmsTemplates1764400000060, IntakeSchema1764400000100, IntakeChannels1764400000110, CaseNumberSequence1764400000120, OpenReportUnique1764400000130],
         }),
       ],
       controllers: [ComplaintsController, CaseProgressConsumer, VerificationController, AttachmentsController, SmsMessagesController, Open311Controller],
-      providers: [ComplaintsService, CaseNumberService, AttachmentsService, VerificationService, { provide: SMS_GATEWAY, useClass: ConsoleSmsGateway }, SmsSender],
+      providers: [ComplaintsService, CaseNumberService, AttachmentsService, VerificationService, SMS_GATEWAY_PROVIDER, SmsSender],
     };
   }
 }

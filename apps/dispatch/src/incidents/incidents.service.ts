@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { AppError, CLOCK, SERVICE_CONFIG, SmsSender } from '#shared';
+import { AppError, CLOCK, outageNoticeSms, SERVICE_CONFIG, SmsSender } from '#shared';
 import type { Category, Clock, Principal, ServiceConfig } from '#shared';
 import { UnitScopes } from '../access/unit-scope.js';
 import type { UnitScope } from '../access/unit-scope.js';
@@ -225,7 +225,7 @@ export class IncidentsService {
       [incident.id, c.phone, now],
     );
     if (told.length > 0) {
-      await this.sms.queue(em, c.phone, outageSms(c.caseNumber, c.communityName, incident.cause, incident.expectedRestorationAt), null);
+      await this.sms.queue(em, c.phone, outageNoticeSms(c.caseNumber, c.communityName, incident.cause, incident.expectedRestorationAt), null);
     }
   }
 

@@ -67,7 +67,7 @@ export class VerificationService {
         id, phone, codeHash: hashCode(this.key, id, code), ip, status: 'pending', attempts: 0,
         createdAt: now, expiresAt: new Date(now.getTime() + RULES.codeTtlMs), verifiedAt: null,
       });
-      await this.sms.queue(em, phone, verificationSms(code), null);
+      await this.sms.queue(em, phone, { template: 'verification_code', params: { code } }, null);
     });
     this.sms.kick();
     return { verificationId: id, expiresInSeconds: RULES.codeTtlMs / 1000, resendAfterSeconds: RULES.resendCooldownMs / 1000 };

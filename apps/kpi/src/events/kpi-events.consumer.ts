@@ -1,10 +1,13 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
-import type { EntityManager } from 'typeorm';
 import { Inbox } from '#shared';
 import type { BadRatingUpdatedV1, CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, SurveyRatedV1 } from '#shared';
 import { KpiProjector } from './kpi-projector.js';
 
+/**
+ * kpi's consumer: every event is stored once (inbox) in kpi_event and, if it carries a fact for
+ * the indicators, projected in the same transaction.
+ */
 @Controller()
 export class KpiEventsConsumer {
   constructor(
@@ -16,51 +19,54 @@ export class KpiEventsConsumer {
   async onReceived(@Payload() env: EventEnvelope<ComplaintReceivedV1>): Promise<void> {
     // Stored for monitoring and rebuilds; the phone number is not kept in kpi.
     const { phone: _phone, contactName: _name, ...rest } = env.payload;
-    await this.store({ ...env, payload: rest }, async () => undefined);
+    await this.handle({ ...env, payload: rest });
   }
 
   /** Consultations answered at intake count (monitoring, rebuilds) but are not dispatched. */
   @EventPattern('consultation.answered')
   async onConsultation(@Payload() env: EventEnvelope<ConsultationAnsweredV1>): Promise<void> {
-    await this.store(env, async () => undefined);
+    await this.handle(env);
   }
 
+  /** First dispatch, or a re-dispatch (previousCompanyId): the case and its counters follow the final company. */
   @EventPattern('case.dispatched')
   async onDispatched(@Payload() env: EventEnvelope<CaseDispatchedV1>): Promise<void> {
-    await this.store(env, (em) => this.projector.onDispatched(em, env.payload));
+    await this.handle(env);
   }
 
   /** Stored for monitoring and rebuilds (overdue cases are not one of the five indicators). */
   @EventPattern('case.overdue')
   async onOverdue(@Payload() env: EventEnvelope<CaseOverdueV1>): Promise<void> {
-    await this.store(env, async () => undefined);
+    await this.handle(env);
   }
 
   /** Approved reconsiderations and failed spot-checks move the satisfaction rate; the other steps are stored. */
   @EventPattern('bad_rating.updated')
   async onBadRating(@Payload() env: EventEnvelope<BadRatingUpdatedV1>): Promise<void> {
-    await this.store(env, (em) => this.projector.onBadRating(em, env.payload));
+    await this.handle(env);
   }
 
   @EventPattern('case.feedback_submitted')
   async onFeedback(@Payload() env: EventEnvelope<CaseFeedbackSubmittedV1>): Promise<void> {
-    await this.store(env, (em) => this.projector.onFeedback(em, env.payload));
+    await this.handle(env);
   }
 
   @EventPattern('case.closed')
   async onClosed(@Payload() env: EventEnvelope<CaseClosedV1>): Promise<void> {
-    await this.store(env, (em) => this.projector.onClosed(em, env.payload));
+    await this.handle(env);
   }
 
+  /** A fresh survey after a rectification replaces the case's earlier rating. */
   @EventPattern('survey.rated')
   async onRated(@Payload() env: EventEnvelope<SurveyRatedV1>): Promise<void> {
-    await this.store(env, (em) => this.projector.onRated(em, env.payload));
+    await this.handle(env);
   }
 
-  private async store(env: EventEnvelope, project: (em: EntityManager) => Promise<void>): Promise<void> {
+  /** Stores and projects one event, once per message id. */
+  async handle(env: EventEnvelope): Promise<void> {
     await this.inbox.once(env, async (em) => {
       await this.projector.record(em, env);
-      await project(em);
+      await this.projector.project(em, env);
     });
   }
 }

@@ -1,14 +1,12 @@
 import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
-import { AppError, CLOCK, CurrentPrincipal, Roles, shanghaiMonth } from '#shared';
+import { AppError, CLOCK, CurrentPrincipal, Roles } from '#shared';
 import type { Clock, Principal } from '#shared';
+import { KpiAccess, scopeOf } from '../access/kpi-scope.js';
 import { UnitMonth } from '../events/kpi-entities.js';
-import type { UnitType } from '../events/kpi-entities.js';
-import { computeIndicators } from './indicator-formulas.js';
-import type { UnitMonthCounts } from './indicator-formulas.js';
-
-const UNIT_TYPES: UnitType[] = ['company', 'authority', 'city'];
+import { parseUnitType, resolveMonth, UNIT_TYPE_LABELS, UNIT_TYPES } from './query-params.js';
+import { figuresOf } from './unit-figures.js';
 
 @ApiTags('indicators 考核指标')
 @ApiBearerAuth()
@@ -16,50 +14,35 @@ const UNIT_TYPES: UnitType[] = ['company', 'authority', 'city'];
 export class IndicatorsController {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly access: KpiAccess,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   @Get(':unitType/:unitId')
   @Roles('company', 'authority', 'province')
-  @ApiOperation({ summary: '某单位某月的五项指标（含计算公式与分子分母）' })
+  @ApiOperation({
+    summary: '某单位某月的五项指标（含计算公式与分子分母）',
+    description: '企业只能查本企业；主管单位可查本单位、分转事件记在其名下的企业，以及（市级令牌）本市的企业、主管单位和城市；省级可查全部。',
+  })
   @ApiParam({ name: 'unitType', enum: UNIT_TYPES })
-  @ApiQuery({ name: 'month', example: '2026-11', description: '月份（北京时间），默认本月' })
+  @ApiQuery({ name: 'month', required: false, example: '2026-11', description: '月份（北京时间），默认本月' })
   async forUnit(
     @CurrentPrincipal() principal: Principal,
-    @Param('unitType') unitType: string,
+    @Param('unitType') unitTypeParam: string,
     @Param('unitId') unitId: string,
     @Query('month') month?: string,
   ) {
-    if (!UNIT_TYPES.includes(unitType as UnitType)) {
-      throw new AppError('INVALID_UNIT_TYPE', `单位类型（unitType）只能是 ${UNIT_TYPES.join('、')}`, 400, 'unitType');
+    const unitType = parseUnitType(unitTypeParam);
+    const wanted = resolveMonth(month, this.clock.now());
+    const scope = scopeOf(principal);
+    if (!(await this.access.canSee(scope, unitType, unitId))) {
+      throw new AppError('FORBIDDEN', '只能查询本单位及所辖区域内单位的指标', 403);
     }
-    const current = shanghaiMonth(this.clock.now());
-    const wanted = month ?? current;
-    if (!/^\d{4}-(0[1-9]|1[0-2])$/.test(wanted)) {
-      throw new AppError('INVALID_MONTH', '月份（month）格式应为 YYYY-MM，例如 2026-11', 400, 'month');
+    if (!(await this.access.exists(unitType, unitId))) {
+      throw new AppError('UNIT_NOT_FOUND', `未找到${UNIT_TYPE_LABELS[unitType]} ${unitId}：考核服务尚未收到该单位的分转记录（unitId）`, 404, 'unitId');
     }
-    if (wanted > current) throw new AppError('FUTURE_MONTH', `月份 ${wanted} 尚未到来，最晚可查询 ${current}`, 400, 'month');
-    const ownUnit = principal.role === 'province' || (principal.role === unitType && principal.unitId === unitId);
-    if (!ownUnit) throw new AppError('FORBIDDEN', '只能查询本单位的指标', 403);
-    const row = await this.dataSource.getRepository(UnitMonth).findOneBy({ unitType: unitType as UnitType, unitId, month: wanted });
-    const counts = countsOf(row);
-    return { unitType, unitId, month: wanted, counts, indicators: computeIndicators(counts) };
+    const row = await this.dataSource.getRepository(UnitMonth).findOneBy({ unitType, unitId, month: wanted });
+    const { counts, indicators } = figuresOf(unitType, unitId, row);
+    return { unitType, unitId, month: wanted, counts, indicators };
   }
-}
-
-/** The counters of a (unit, month) row; a month with no cases has all zero. */
-function countsOf(row: UnitMonth | null): UnitMonthCounts {
-  return {
-    dispatched: row?.dispatched ?? 0,
-    onTimeDispatched: row?.onTimeDispatched ?? 0,
-    withFeedback: row?.withFeedback ?? 0,
-    feedbackDaysSum: row?.feedbackDaysSum ?? 0,
-    closed: row?.closed ?? 0,
-    rated: row?.rated ?? 0,
-    satisfied: row?.satisfied ?? 0,
-    basicallySatisfied: row?.basicallySatisfied ?? 0,
-    dissatisfied: row?.dissatisfied ?? 0,
-    approvedReconsiderations: row?.approvedReconsiderations ?? 0,
-    failedSpotChecks: row?.failedSpotChecks ?? 0,
-  };
 }

@@ -3,9 +3,10 @@ import type { Rating } from '#shared';
 
 /**
  * queued: waiting because the same phone has another survey out; awaiting_reply: the one survey
- * this phone's replies go to; rated / expired: done (expired is never counted as satisfied).
+ * this phone's replies go to; rated / expired / skipped_opt_out: done (expired and skipped are
+ * never counted as satisfied, nor as rated). docs/surveys.md.
  */
-export type SurveyStatus = 'queued' | 'awaiting_reply' | 'rated' | 'expired';
+export type SurveyStatus = 'queued' | 'awaiting_reply' | 'rated' | 'expired' | 'skipped_opt_out';
 
 @Entity('survey')
 export class Survey {
@@ -22,4 +23,11 @@ export class Survey {
   @Column('timestamptz', { name: 'rated_at', nullable: true }) ratedAt: Date | null;
   @Column('text', { nullable: true }) rating: Rating | null;
   @Column('text', { nullable: true }) comment: string | null;
+  /** The one reminder, 24 h before the window closes. */
+  @Column('timestamptz', { name: 'reminded_at', nullable: true }) remindedAt: Date | null;
+  @Column('text', { name: 'rated_via', nullable: true }) ratedVia: 'sms' | 'web' | null;
+  /** Replies that were not one clear rating (the resident is asked again at most twice). */
+  @Column('int', { name: 'unrecognised_replies', default: 0 }) unrecognisedReplies: number;
+  /** When the resident was told (once) that a reply came after the window had closed. */
+  @Column('timestamptz', { name: 'late_reply_answered_at', nullable: true }) lateReplyAnsweredAt: Date | null;
 }

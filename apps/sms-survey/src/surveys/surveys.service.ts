@@ -2,16 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, LessThan } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { CLOCK, Outbox } from '#shared';
+import { CLOCK } from '#shared';
 import type { CaseClosedV1, Clock } from '#shared';
 import { CaseContact } from '../contacts/case-contact.entity.js';
-import { SmsMessage } from '#shared';
 import { SmsSender } from '#shared';
-import { parseSurveyReply } from '../replies/parse-survey-reply.js';
+import { ReplyHandler } from '../replies/reply-handler.js';
+import type { ReplyOutcome } from '../replies/reply-handler.js';
+import { SurveyLifecycle } from './survey-lifecycle.js';
 import { Survey } from './survey.entity.js';
-import { replyNotUnderstood, surveyInvitation, SURVEY_WINDOW_MS, thanksForRating } from './survey-texts.js';
 
-export type ReplyOutcome = 'rated' | 'unsubscribed' | 'unrecognised' | 'no_open_survey';
+export type { ReplyOutcome } from '../replies/reply-handler.js';
 
 /**
  * Surveys by SMS. Provider replies carry no case id, so a phone has at most one survey awaiting
@@ -22,9 +22,10 @@ export type ReplyOutcome = 'rated' | 'unsubscribed' | 'unrecognised' | 'no_open_
 export class SurveysService {
   constructor(
     private readonly dataSource: DataSource,
-    private readonly outbox: Outbox,
     private readonly sms: SmsSender,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly lifecycle: SurveyLifecycle,
+    private readonly replies: ReplyHandler,
   ) {}
 
   async onCaseClosed(em: EntityManager, closed: CaseClosedV1): Promise<void> {
@@ -39,7 +40,8 @@ export class SurveysService {
       companyId: closed.companyId,
       authorityId: closed.authorityId,
       phone: contact.phone,
-      status: 'queued',
+      // 退订 is honoured: the survey is recorded, never sent, never counted as rated.
+      status: (await this.lifecycle.isOptedOut(em, contact.phone)) ? 'skipped_opt_out' : 'queued',
       createdAt: this.clock.now(),
       sentAt: null,
       expiresAt: null,
@@ -48,45 +50,12 @@ export class SurveysService {
       comment: null,
     });
     await em.insert(Survey, survey);
-    await this.sendNextFor(em, contact.phone);
+    await this.lifecycle.sendNextFor(em, contact.phone);
   }
 
-  /** Handles a resident's reply (from any provider callback). */
-  async onReply(phone: string, text: string): Promise<ReplyOutcome> {
-    return this.dataSource.transaction(async (em) => {
-      const now = this.clock.now();
-      const survey = await em.findOne(Survey, { where: { phone, status: 'awaiting_reply' }, lock: { mode: 'pessimistic_write' } });
-      await em.insert(SmsMessage, {
-        direction: 'in', phone, text, status: 'received', attempts: 0, provider: 'inbound',
-        providerMessageId: null, surveyId: survey?.id ?? null, at: now,
-      });
-      if (!survey) return 'no_open_survey';
-      const parsed = parseSurveyReply(text);
-      if (parsed.kind === 'unrecognised') {
-        await this.sms.queue(em, phone, replyNotUnderstood(), survey.id);
-        return 'unrecognised';
-      }
-      if (parsed.kind === 'unsubscribe') {
-        await em.update(Survey, { phone, status: 'awaiting_reply' }, { status: 'expired' });
-        await em.update(Survey, { phone, status: 'queued' }, { status: 'expired' });
-        return 'unsubscribed';
-      }
-      await em.update(Survey, { id: survey.id }, { status: 'rated', rating: parsed.rating, comment: parsed.comment ?? null, ratedAt: now });
-      await this.outbox.add(em, 'survey.rated', {
-        surveyId: survey.id,
-        caseId: survey.caseId,
-        caseNumber: survey.caseNumber,
-        companyId: survey.companyId,
-        authorityId: survey.authorityId,
-        rating: parsed.rating,
-        ...(parsed.comment ? { comment: parsed.comment } : {}),
-        via: 'sms',
-        ratedAt: now.toISOString(),
-      });
-      await this.sms.queue(em, phone, thanksForRating(survey.caseNumber), survey.id);
-      await this.sendNextFor(em, phone);
-      return 'rated';
-    }).finally(() => this.sms.kick());
+  /** Handles a resident's reply (from any provider callback): replies/reply-handler.ts, docs/surveys.md. */
+  async onReply(phone: string, text: string, em?: EntityManager): Promise<ReplyOutcome> {
+    return this.replies.handle(phone, text, em);
   }
 
   /** Expires surveys past their window (unrated stays unrated) and sends the next queued ones. */
@@ -95,20 +64,10 @@ export class SurveysService {
     for (const s of overdue) {
       await this.dataSource.transaction(async (em) => {
         const { affected } = await em.update(Survey, { id: s.id, status: 'awaiting_reply' }, { status: 'expired' });
-        if (affected) await this.sendNextFor(em, s.phone);
+        if (affected) await this.lifecycle.sendNextFor(em, s.phone);
       });
     }
     if (overdue.length > 0) this.sms.kick();
     return overdue.length;
-  }
-
-  /** If the phone has no survey out, sends its oldest queued one. */
-  private async sendNextFor(em: EntityManager, phone: string): Promise<void> {
-    if (await em.existsBy(Survey, { phone, status: 'awaiting_reply' })) return;
-    const next = await em.findOne(Survey, { where: { phone, status: 'queued' }, order: { createdAt: 'ASC' } });
-    if (!next) return;
-    const now = this.clock.now();
-    await em.update(Survey, { id: next.id }, { status: 'awaiting_reply', sentAt: now, expiresAt: new Date(now.getTime() + SURVEY_WINDOW_MS) });
-    await this.sms.queue(em, phone, surveyInvitation(next.caseNumber), next.id);
   }
 }

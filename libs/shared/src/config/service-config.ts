@@ -2,6 +2,8 @@ import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { ServiceName } from '../contracts/services.js';
 import { DEFAULT_RETRY_DELAYS_MS } from '../messaging/retry-policy.js';
+import { readSmsConfig } from '../sms/sms-config.js';
+import type { SmsConfig } from '../sms/sms-config.js';
 
 export type RunMode = 'embedded' | 'production';
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -95,6 +97,19 @@ class RawEnvironment {
   @Min(1, { message: 'OUTAGE_SUSPECT_WINDOW_MINUTES must be between 1 and 1440' })
   @Max(1440, { message: 'OUTAGE_SUSPECT_WINDOW_MINUTES must be between 1 and 1440' })
   OUTAGE_SUSPECT_WINDOW_MINUTES: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'SURVEY_WINDOW_DAYS must be an integer' })
+  @Min(2, { message: 'SURVEY_WINDOW_DAYS must be between 2 and 30 (the reminder goes out 24 h before the window closes)' })
+  @Max(30, { message: 'SURVEY_WINDOW_DAYS must be between 2 and 30 (the reminder goes out 24 h before the window closes)' })
+  SURVEY_WINDOW_DAYS: number;
+
+  @IsIn(['on', 'off'], { message: 'BULLETIN_SCHEDULE must be "on" or "off"' })
+  BULLETIN_SCHEDULE: string;
+
+  @ValidateIf((e: RawEnvironment) => e.PUBLIC_BASE_URL !== undefined)
+  @Matches(/^https?:\/\/[^\s/?#]+(\/[^\s?#]*)?$/, { message: 'PUBLIC_BASE_URL must be an http:// or https:// URL without query, e.g. https://gr.example.cn' })
+  PUBLIC_BASE_URL?: string;
 }
 
 export type DatabaseConfig = { kind: 'postgres'; url: string; poolSize: number } | { kind: 'pglite'; dataDir: string };
@@ -120,6 +135,14 @@ export interface ServiceConfig {
   webhookAllowPrivateTargets: boolean;
   /** A suspected outage (大面积停供) is proposed when this many households under one station complain within the window. */
   outageSuspect: { households: number; windowMinutes: number };
+  /** sms-survey: days a survey waits for the resident's rating before it expires unrated. */
+  surveyWindowDays: number;
+  /** Where residents reach the public web pages (sms-survey's rating links), no trailing slash; unset: no links in SMS. */
+  publicBaseUrl?: string;
+  /** SMS provider (console, aliyun, tencent), template codes and reply-callback authentication (docs/sms.md). */
+  sms: SmsConfig;
+  /** kpi: publish the previous month's bulletin on the 1st at 06:00 Asia/Shanghai (docs/bulletins.md). */
+  bulletinSchedule: boolean;
 }
 
 function runModeOf(env: NodeJS.ProcessEnv, defaultMode: RunMode): string {
@@ -158,11 +181,15 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     WEBHOOK_ALLOW_PRIVATE_TARGETS: env.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? (runModeOf(env, defaultMode) === 'embedded' ? 'true' : 'false'),
     OUTAGE_SUSPECT_HOUSEHOLDS: env.OUTAGE_SUSPECT_HOUSEHOLDS ?? '5',
     OUTAGE_SUSPECT_WINDOW_MINUTES: env.OUTAGE_SUSPECT_WINDOW_MINUTES ?? '30',
+    SURVEY_WINDOW_DAYS: env.SURVEY_WINDOW_DAYS ?? '7',
+    BULLETIN_SCHEDULE: env.BULLETIN_SCHEDULE ?? (runModeOf(env, defaultMode) === 'production' ? 'on' : 'off'),
+    PUBLIC_BASE_URL: env.PUBLIC_BASE_URL || (runModeOf(env, defaultMode) === 'embedded' ? 'http://127.0.0.1:3003' : undefined),
     OPEN311_API_KEYS: env.OPEN311_API_KEYS ?? (runModeOf(env, defaultMode) === 'embedded' ? 'demo:open311-demo-key-0001' : ''),
   });
   const errors = validateSync(raw, { stopAtFirstError: true });
-  if (errors.length > 0) {
-    throw new ConfigError(errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })));
+  const sms = readSmsConfig(env, service, { PUBLIC_BASE_URL: raw.PUBLIC_BASE_URL });
+  if (errors.length > 0 || sms.problems.length > 0) {
+    throw new ConfigError([...errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })), ...sms.problems]);
   }
   const mode = raw.HEATING_MODE;
   return {
@@ -183,6 +210,10 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     trustProxy: /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY,
     webhookAllowPrivateTargets: raw.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
     outageSuspect: { households: raw.OUTAGE_SUSPECT_HOUSEHOLDS, windowMinutes: raw.OUTAGE_SUSPECT_WINDOW_MINUTES },
+    sms: sms.config,
+    surveyWindowDays: raw.SURVEY_WINDOW_DAYS,
+    bulletinSchedule: raw.BULLETIN_SCHEDULE === 'on',
+    publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     open311ApiKeys: new Map(
       raw.OPEN311_API_KEYS.split(',')
         .filter(Boolean)

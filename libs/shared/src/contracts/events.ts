@@ -173,6 +173,18 @@ export class SurveyRequestedV1 {
   @IsISO8601() requestedAt: string;
 }
 
+/** bulletin.published v1 — kpi published a version of a month's bulletin (月度通报); the files are immutable, identified by their SHA-256. */
+export class BulletinPublishedV1 {
+  @IsUUID() bulletinId: string;
+  /** YYYY-MM (Asia/Shanghai). */
+  @IsString() month: string;
+  @IsInt() @Min(1) version: number;
+  @IsISO8601() publishedAt: string;
+  @IsString() sha256Html: string;
+  @IsString() sha256Pdf: string;
+  @IsString() sha256Xlsx: string;
+}
+
 /** Every event type, its current version and its payload class. */
 export const EVENT_CONTRACTS = {
   'complaint.received': { version: 1, payload: ComplaintReceivedV1 },
@@ -184,6 +196,7 @@ export const EVENT_CONTRACTS = {
   'survey.rated': { version: 1, payload: SurveyRatedV1 },
   'survey.requested': { version: 1, payload: SurveyRequestedV1 },
   'bad_rating.updated': { version: 1, payload: BadRatingUpdatedV1 },
+  'bulletin.published': { version: 1, payload: BulletinPublishedV1 },
 } as const;
 
 export type EventType = keyof typeof EVENT_CONTRACTS;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { maskLogValue } from './logging.js';
+import { maskLogValue, maskUrl } from './logging.js';
 
 const PHONE = '13812341234';
 const MASKED = '138****1234';
@@ -82,5 +82,20 @@ describe('maskLogValue masks mobile numbers in every string of a log record', ()
     expect(maskLogValue(true)).toBe(true);
     expect(maskLogValue(null)).toBeNull();
     expect(maskLogValue(undefined)).toBeUndefined();
+  });
+});
+
+describe('maskUrl keeps secrets and phone numbers out of request log lines', () => {
+  it('the secret token in an SMS provider callback path is hidden', () => {
+    expect(maskUrl('/api/v1/sms/callbacks/aliyun/s3cr3t-token-abcdefghijklmnop')).toBe('/api/v1/sms/callbacks/aliyun/***');
+    expect(maskUrl('/api/v1/sms/callbacks/tencent/s3cr3t-token-abcdefghijklmnop?x=1')).toBe('/api/v1/sms/callbacks/tencent/***?x=1');
+  });
+
+  it('a phone number in a query string is masked', () => {
+    expect(maskUrl('/api/v1/complaints?callerPhone=13812345678')).toBe('/api/v1/complaints?callerPhone=138****5678');
+  });
+
+  it('other paths are unchanged', () => {
+    expect(maskUrl('/api/v1/cases/0d7f9c1e-0000-4000-8000-000000000001/sign')).toBe('/api/v1/cases/0d7f9c1e-0000-4000-8000-000000000001/sign');
   });
 });

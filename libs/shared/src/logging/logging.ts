@@ -53,7 +53,7 @@ export function requestLogger(logger: PinoLogger) {
     // Our serializers read the raw request/response themselves.
     wrapSerializers: false,
     serializers: {
-      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: maskPhonesInText(req.url ?? '') }),
+      req: (req: IncomingMessage & { id?: unknown }) => ({ id: req.id, method: req.method, url: maskUrl(req.url ?? '') }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
     customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
@@ -96,4 +96,9 @@ export class PinoNestLogger implements LoggerService {
       this.logger[level]({ context, ...(stack ? { stack } : {}) }, String(message));
     }
   }
+}
+
+/** A request URL fit for the logs: phone numbers masked, and the secret token of SMS provider callbacks hidden. */
+export function maskUrl(url: string): string {
+  return maskPhonesInText(url).replace(/(\/api\/v1\/sms\/callbacks\/[^/]+\/)[^/?#]+/, '$1***');
 }

@@ -12,6 +12,8 @@ export class SmsMessageView {
   @ApiProperty({ example: '138****5678' }) phone: string;
   @ApiProperty() text: string;
   @ApiProperty({ enum: ['pending', 'sent', 'failed', 'received'] }) status: string;
+  @ApiProperty({ nullable: true, type: String, description: '发出短信的模板（SMS_TEMPLATES 的键），收到的短信为 null' }) template: string | null;
+  @ApiProperty({ nullable: true, type: String, description: '最近一次发送失败的原因（短信服务商的错误码与说明）' }) lastError: string | null;
   @ApiProperty() at: string;
 }
 
@@ -28,6 +30,6 @@ export class SmsMessagesController {
   @ApiOkResponse({ type: [SmsMessageView] })
   async messages(@Query('limit', new DefaultValuePipe(50), parseIntQuery('limit', '数量')) limit: number): Promise<SmsMessageView[]> {
     const rows = await this.dataSource.getRepository(SmsMessage).find({ order: { id: 'DESC' }, take: Math.min(Math.max(limit, 1), 500) });
-    return rows.map((m) => ({ id: m.id, direction: m.direction, phone: maskPhone(m.phone), text: m.text, status: m.status, at: m.at.toISOString() }));
+    return rows.map((m) => ({ id: m.id, direction: m.direction, phone: maskPhone(m.phone), text: m.text, status: m.status, template: m.template ?? null, lastError: m.lastError ?? null, at: m.at.toISOString() }));
   }
 }

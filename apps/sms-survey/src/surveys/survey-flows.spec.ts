@@ -1,0 +1,424 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import type { TestingModule } from '@nestjs/testing';
+import { DataSource } from 'typeorm';
+import type { EntityManager } from 'typeorm';
+import * as shared from '#shared';
+import { CLOCK, loadServiceConfig, ManualClock, openDataSource, Outbox, SERVICE_CONFIG, SERVICE_NAME, SmsMessage, SmsSender } from '#shared';
+import type { CaseClosedV1 } from '#shared';
+import { CaseContact } from '../contacts/case-contact.entity.js';
+import { SmsSurveySchema1764400000300 } from '../migrations/1764400000300-sms-survey-schema.js';
+import { SurveyReplies1764400000320 } from '../migrations/1764400000320-survey-replies.js';
+import { MAX_ASK_AGAIN, REPLY_MAX_CHARS, ReplyHandler } from '../replies/reply-handler.js';
+import { SmsOptOut } from '../replies/sms-opt-out.entity.js';
+import { SurveyLink } from '../web-rating/survey-link.entity.js';
+import { SurveyLinks } from '../web-rating/survey-links.js';
+import { WebRatingService } from '../web-rating/web-rating.service.js';
+import { SurveyExpiry } from './survey-expiry.js';
+import { NEXT_SURVEY_GAP_MS, SurveyLifecycle } from './survey-lifecycle.js';
+import { Survey } from './survey.entity.js';
+import { SurveysService } from './surveys.service.js';
+
+/*
+ * The survey flows on a real (PGlite) database with a ManualClock: replies, the queue per phone,
+ * the reminder, the window, late replies, opt-out, web links. SMS are recorded, not sent.
+ */
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const START = '2026-12-01T02:00:00.000Z';
+const PHONE = '13912345678';
+const OTHER_PHONE = '13700001111';
+
+interface Sent {
+  phone: string;
+  text: string;
+  surveyId: string | null;
+}
+
+/** Stands in for the SMS outbox: the texts the service decided to send. */
+class RecordingSms {
+  sent: Sent[] = [];
+  async queue(_em: EntityManager, phone: string, text: string, surveyId: string | null): Promise<void> {
+    this.sent.push({ phone, text, surveyId });
+  }
+  kick(): void {}
+}
+
+let moduleRef: TestingModule;
+let dataSource: DataSource;
+let dataDir: string;
+const clock = new ManualClock(START);
+const sms = new RecordingSms();
+let surveys: SurveysService;
+let replies: ReplyHandler;
+let sweep: SurveyExpiry;
+let web: WebRatingService;
+let serial = 0;
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(join(tmpdir(), 'sms-survey-flows-'));
+  const config = loadServiceConfig('sms-survey', { PUBLIC_BASE_URL: 'https://gr.example.cn' }, 'embedded');
+  dataSource = await openDataSource(
+    { kind: 'pglite', dataDir },
+    { entities: [CaseContact, Survey, SmsMessage, SmsOptOut, SurveyLink], migrations: [...sharedSmsMigrations(), SmsSurveySchema1764400000300, SurveyReplies1764400000320] },
+  );
+  moduleRef = await Test.createTestingModule({
+    providers: [
+      { provide: DataSource, useValue: dataSource },
+      { provide: CLOCK, useValue: clock },
+      { provide: SERVICE_CONFIG, useValue: config },
+      { provide: SERVICE_NAME, useValue: 'sms-survey' },
+      { provide: SmsSender, useValue: sms },
+      Outbox,
+      SurveyLinks,
+      SurveyLifecycle,
+      ReplyHandler,
+      SurveysService,
+      SurveyExpiry,
+      WebRatingService,
+    ],
+  }).compile();
+  surveys = moduleRef.get(SurveysService);
+  replies = moduleRef.get(ReplyHandler);
+  sweep = moduleRef.get(SurveyExpiry);
+  web = moduleRef.get(WebRatingService);
+}, 60_000);
+
+afterAll(async () => {
+  await moduleRef?.close();
+  await dataSource?.destroy();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  await dataSource.query('TRUNCATE survey_link, survey, case_contact, sms_opt_out, sms_message, outbox_message');
+  sms.sent = [];
+  clock.set(START);
+});
+
+/** The shared SMS tables' migrations (Sms…<timestamp>), in order, as every service sending SMS runs them. */
+function sharedSmsMigrations(): Array<new () => unknown> {
+  return (Object.values(shared) as unknown[])
+    .filter((v): v is new () => unknown => typeof v === 'function' && /^Sms[A-Za-z]+\d{13}$/.test(v.name))
+    .sort((a, b) => Number(a.name.slice(-13)) - Number(b.name.slice(-13)));
+}
+
+/** A case of `phone` closes: sms-survey learns the contact, then gets case.closed. */
+async function closeCase(phone: string): Promise<{ caseId: string; caseNumber: string }> {
+  serial++;
+  const caseId = randomUUID();
+  const caseNumber = `GR-20261201-${String(serial).padStart(6, '0')}`;
+  await dataSource.getRepository(CaseContact).insert({ caseId, caseNumber, phone });
+  const closed: CaseClosedV1 = { caseId, caseNumber, companyId: 'HC0001', authorityId: 'HA210102', resolution: 'fixed', closedAt: clock.now().toISOString() };
+  await dataSource.transaction((em) => surveys.onCaseClosed(em, closed));
+  return { caseId, caseNumber };
+}
+
+const surveyOf = (caseId: string) => dataSource.getRepository(Survey).findOneByOrFail({ caseId });
+const ratedEvents = async () =>
+  ((await dataSource.query(`SELECT payload FROM outbox_message WHERE event_type = 'survey.rated' ORDER BY occurred_at`)) as Array<{ payload: any }>).map((r) =>
+    typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
+  );
+const inbound = () => dataSource.getRepository(SmsMessage).find({ where: { direction: 'in' }, order: { id: 'ASC' } });
+const textsTo = (phone: string) => sms.sent.filter((m) => m.phone === phone).map((m) => m.text);
+const tokenIn = (text: string) => /\/r\/([A-Za-z0-9_-]{16})/.exec(text)?.[1];
+
+describe('a reply lands on the one survey the phone was asked about', () => {
+  it('a rating reply rates the open survey, keeps the comment, publishes survey.rated and thanks the resident', async () => {
+    const c = await closeCase(PHONE);
+    expect(textsTo(PHONE)[0]).toContain(`工单${c.caseNumber}`);
+    expect(await replies.handle(PHONE, '3，还是不热')).toBe('rated');
+    expect(await surveyOf(c.caseId)).toMatchObject({ status: 'rated', rating: 'dissatisfied', comment: '还是不热', ratedVia: 'sms' });
+    expect(await ratedEvents()).toEqual([expect.objectContaining({ caseId: c.caseId, rating: 'dissatisfied', comment: '还是不热', via: 'sms' })]);
+    expect(textsTo(PHONE).at(-1)).toContain('感谢您对工单');
+    const [kept] = await inbound();
+    expect(kept).toMatchObject({ phone: PHONE, text: '3，还是不热', surveyId: (await surveyOf(c.caseId)).id });
+  });
+
+  it('two closed cases of one phone: the second waits queued; the reply rates the first', async () => {
+    const first = await closeCase(PHONE);
+    const second = await closeCase(PHONE);
+    expect((await surveyOf(second.caseId)).status).toBe('queued');
+    expect(textsTo(PHONE)).toHaveLength(1);
+    expect(await replies.handle(PHONE, '1')).toBe('rated');
+    expect((await surveyOf(first.caseId)).rating).toBe('satisfied');
+    expect((await surveyOf(second.caseId)).status).toBe('queued');
+  });
+
+  it('a second message right after a rating is kept on the rated case, not read as the answer to the next one', async () => {
+    const first = await closeCase(PHONE);
+    const second = await closeCase(PHONE);
+    await replies.handle(PHONE, '1');
+    clock.advance(60_000);
+    await sweep.sweep();
+    expect(await replies.handle(PHONE, '3')).toBe('already_rated');
+    expect((await surveyOf(first.caseId)).rating).toBe('satisfied');
+    expect(await surveyOf(second.caseId)).toMatchObject({ status: 'queued', rating: null });
+    expect((await inbound()).at(-1)!.surveyId).toBe((await surveyOf(first.caseId)).id);
+  });
+
+  it(`the next queued survey goes out ${NEXT_SURVEY_GAP_MS / 60_000} minutes after the last one ended, and the next reply rates it`, async () => {
+    await closeCase(PHONE);
+    const second = await closeCase(PHONE);
+    await replies.handle(PHONE, '1');
+    clock.advance(NEXT_SURVEY_GAP_MS);
+    expect((await sweep.sweep()).sent).toBe(1);
+    expect(textsTo(PHONE).at(-1)).toContain(`工单${second.caseNumber}`);
+    expect(await replies.handle(PHONE, '2 还是有点凉')).toBe('rated');
+    expect(await surveyOf(second.caseId)).toMatchObject({ status: 'rated', rating: 'basically_satisfied', comment: '还是有点凉' });
+  });
+
+  it('the database refuses a second survey awaiting a reply for the same phone', async () => {
+    await closeCase(PHONE);
+    const second = await closeCase(PHONE);
+    await expect(dataSource.query(`UPDATE survey SET status = 'awaiting_reply' WHERE case_id = $1`, [second.caseId])).rejects.toThrow(/survey_one_open_per_phone/);
+  });
+
+  it('replies of different phones never touch each other\'s surveys', async () => {
+    const mine = await closeCase(PHONE);
+    const theirs = await closeCase(OTHER_PHONE);
+    await replies.handle(OTHER_PHONE, '3');
+    expect((await surveyOf(mine.caseId)).status).toBe('awaiting_reply');
+    expect((await surveyOf(theirs.caseId)).rating).toBe('dissatisfied');
+  });
+});
+
+describe('a reply that is not one clear rating is asked again, never guessed', () => {
+  it(`「1 2」 rates nothing; the resident is asked again at most ${MAX_ASK_AGAIN} times per survey`, async () => {
+    const c = await closeCase(PHONE);
+    for (let i = 0; i < MAX_ASK_AGAIN + 2; i++) expect(await replies.handle(PHONE, '1 2')).toBe('unrecognised');
+    expect(await surveyOf(c.caseId)).toMatchObject({ status: 'awaiting_reply', rating: null, unrecognisedReplies: MAX_ASK_AGAIN + 2 });
+    expect(textsTo(PHONE).filter((t) => t.includes('未能识别'))).toHaveLength(MAX_ASK_AGAIN);
+    expect(await ratedEvents()).toEqual([]);
+    expect(await replies.handle(PHONE, '１')).toBe('rated');
+  });
+
+  it(`an oversize text (over ${REPLY_MAX_CHARS} characters) is stored whole and rates nothing`, async () => {
+    const c = await closeCase(PHONE);
+    const text = `1${'好'.repeat(REPLY_MAX_CHARS)}`;
+    expect(await replies.handle(PHONE, text)).toBe('unrecognised');
+    expect((await surveyOf(c.caseId)).rating).toBeNull();
+    expect((await inbound())[0].text).toBe(text);
+  });
+
+  it('a text with a NUL character is stored (as U+FFFD) and read as usual', async () => {
+    await closeCase(PHONE);
+    expect(await replies.handle(PHONE, '1\u0000谢谢')).toBe('rated');
+    expect((await inbound())[0].text).toBe('1\uFFFD谢谢');
+  });
+});
+
+describe('unknown phones', () => {
+  it('a reply from a phone never surveyed is stored, applied to nothing, and not answered', async () => {
+    const c = await closeCase(PHONE);
+    expect(await replies.handle(OTHER_PHONE, '1')).toBe('no_open_survey');
+    expect((await inbound())[0]).toMatchObject({ phone: OTHER_PHONE, surveyId: null });
+    expect(textsTo(OTHER_PHONE)).toEqual([]);
+    expect((await surveyOf(c.caseId)).status).toBe('awaiting_reply');
+    expect(await ratedEvents()).toEqual([]);
+  });
+});
+
+describe('the window, the one reminder and late replies', () => {
+  it('one reminder 24 h before the window closes, with a fresh link; never twice', async () => {
+    const c = await closeCase(PHONE);
+    clock.advance(5 * DAY);
+    expect((await sweep.sweep()).reminded).toBe(0);
+    clock.advance(DAY + HOUR);
+    expect((await sweep.sweep()).reminded).toBe(1);
+    const remindedAt = clock.now();
+    clock.advance(HOUR);
+    expect((await sweep.sweep()).reminded).toBe(0);
+    const reminders = textsTo(PHONE).filter((t) => t.includes('提醒'));
+    expect(reminders).toHaveLength(1);
+    expect(reminders[0]).toContain(c.caseNumber);
+    expect((await surveyOf(c.caseId)).remindedAt).toEqual(remindedAt);
+    // both links work until the survey is rated
+    const [invitationToken, reminderToken] = textsTo(PHONE).map(tokenIn);
+    expect(invitationToken).not.toBe(reminderToken);
+    expect((await web.view(invitationToken!)).kind).toBe('form');
+    expect((await web.view(reminderToken!)).kind).toBe('form');
+  });
+
+  it('a rated survey gets no reminder', async () => {
+    await closeCase(PHONE);
+    await replies.handle(PHONE, '1');
+    clock.advance(6 * DAY + HOUR);
+    expect((await sweep.sweep()).reminded).toBe(0);
+  });
+
+  it('after the window an unrated survey is expired: no rating, no survey.rated (never counted as satisfied)', async () => {
+    const c = await closeCase(PHONE);
+    clock.advance(7 * DAY + 60_000);
+    expect((await sweep.sweep()).expired).toBe(1);
+    expect(await surveyOf(c.caseId)).toMatchObject({ status: 'expired', rating: null, ratedAt: null });
+    expect(await ratedEvents()).toEqual([]);
+  });
+
+  it('a late reply is stored with the expired survey, not applied, and answered politely once', async () => {
+    const c = await closeCase(PHONE);
+    clock.advance(7 * DAY + 60_000);
+    await sweep.sweep();
+    expect(await replies.handle(PHONE, '1')).toBe('window_closed');
+    expect(await replies.handle(PHONE, '1 谢谢')).toBe('window_closed');
+    const s = await surveyOf(c.caseId);
+    expect(s).toMatchObject({ status: 'expired', rating: null });
+    expect((await inbound()).map((m) => m.surveyId)).toEqual([s.id, s.id]);
+    expect(textsTo(PHONE).filter((t) => t.includes('评价期已结束'))).toHaveLength(1);
+    expect(await ratedEvents()).toEqual([]);
+  });
+
+  it('a reply the moment the window closes (before the sweep ran) is late, not a rating', async () => {
+    const c = await closeCase(PHONE);
+    clock.advance(7 * DAY);
+    expect(await replies.handle(PHONE, '1')).toBe('window_closed');
+    expect(await surveyOf(c.caseId)).toMatchObject({ status: 'expired', rating: null });
+  });
+
+  it('a reply long after the window (over 30 days) is stored with no survey and not answered', async () => {
+    await closeCase(PHONE);
+    clock.advance(7 * DAY + 60_000);
+    await sweep.sweep();
+    clock.advance(31 * DAY);
+    sms.sent = [];
+    expect(await replies.handle(PHONE, '1')).toBe('no_open_survey');
+    expect((await inbound())[0].surveyId).toBeNull();
+    expect(sms.sent).toEqual([]);
+  });
+
+  it('when a survey expires the next queued one goes out after the gap', async () => {
+    await closeCase(PHONE);
+    const second = await closeCase(PHONE);
+    clock.advance(7 * DAY + 60_000);
+    await sweep.sweep();
+    expect((await surveyOf(second.caseId)).status).toBe('queued');
+    clock.advance(NEXT_SURVEY_GAP_MS);
+    await sweep.sweep();
+    expect((await surveyOf(second.caseId)).status).toBe('awaiting_reply');
+  });
+});
+
+describe('退订 is honoured', () => {
+  it('STOP records an opt-out, skips the open and queued surveys, and confirms once', async () => {
+    const first = await closeCase(PHONE);
+    const second = await closeCase(PHONE);
+    expect(await replies.handle(PHONE, 'STOP')).toBe('unsubscribed');
+    expect(await replies.handle(PHONE, '退订')).toBe('unsubscribed');
+    expect((await surveyOf(first.caseId)).status).toBe('skipped_opt_out');
+    expect((await surveyOf(second.caseId)).status).toBe('skipped_opt_out');
+    expect(await dataSource.getRepository(SmsOptOut).findOneBy({ phone: PHONE })).not.toBeNull();
+    expect(textsTo(PHONE).filter((t) => t.includes('您已退订'))).toHaveLength(1);
+    expect(await ratedEvents()).toEqual([]);
+  });
+
+  it('a case closed after 退订 gets no survey SMS: its survey is skipped_opt_out', async () => {
+    await closeCase(PHONE);
+    await replies.handle(PHONE, 'TD');
+    sms.sent = [];
+    const later = await closeCase(PHONE);
+    clock.advance(DAY);
+    await sweep.sweep();
+    expect(await surveyOf(later.caseId)).toMatchObject({ status: 'skipped_opt_out', sentAt: null, rating: null });
+    expect(sms.sent).toEqual([]);
+  });
+
+  it('an opted-out phone gets no late-reply answer', async () => {
+    await closeCase(PHONE);
+    await replies.handle(PHONE, '取消');
+    sms.sent = [];
+    expect(await replies.handle(PHONE, '1')).toBe('no_open_survey');
+    expect(sms.sent).toEqual([]);
+  });
+
+  it('「订阅」 lifts the opt-out: the next closed case is surveyed again', async () => {
+    await closeCase(PHONE);
+    await replies.handle(PHONE, '退订');
+    expect(await replies.handle(PHONE, '订阅')).toBe('resubscribed');
+    expect(textsTo(PHONE).at(-1)).toContain('您已恢复接收');
+    clock.advance(HOUR);
+    const next = await closeCase(PHONE);
+    expect((await surveyOf(next.caseId)).status).toBe('awaiting_reply');
+  });
+
+  it('STOP from an unknown phone is recorded but not answered', async () => {
+    expect(await replies.handle(OTHER_PHONE, 'STOP')).toBe('unsubscribed');
+    expect(await dataSource.getRepository(SmsOptOut).findOneBy({ phone: OTHER_PHONE })).not.toBeNull();
+    expect(sms.sent).toEqual([]);
+  });
+});
+
+describe('the one-time web rating link', () => {
+  it('the invitation carries a link; only the hash of its token is stored', async () => {
+    const c = await closeCase(PHONE);
+    const text = textsTo(PHONE)[0];
+    expect(text).toMatch(/https:\/\/gr\.example\.cn\/r\/[A-Za-z0-9_-]{16} /);
+    const token = tokenIn(text)!;
+    const stored = await dataSource.getRepository(SurveyLink).find();
+    expect(stored).toHaveLength(1);
+    expect(stored[0].tokenHash).not.toContain(token);
+    expect(stored[0].surveyId).toBe((await surveyOf(c.caseId)).id);
+  });
+
+  it('opening the link changes nothing; posting a rating rates once via web and publishes survey.rated', async () => {
+    const c = await closeCase(PHONE);
+    const token = tokenIn(textsTo(PHONE)[0])!;
+    expect(await web.view(token)).toEqual({ kind: 'form', caseNumber: c.caseNumber });
+    expect((await surveyOf(c.caseId)).status).toBe('awaiting_reply');
+    expect(await web.submit(token, { rating: 'basically_satisfied', comment: '师傅很耐心' })).toEqual({
+      kind: 'thanks',
+      caseNumber: c.caseNumber,
+      rating: 'basically_satisfied',
+    });
+    expect(await surveyOf(c.caseId)).toMatchObject({ status: 'rated', rating: 'basically_satisfied', comment: '师傅很耐心', ratedVia: 'web' });
+    expect(await ratedEvents()).toEqual([expect.objectContaining({ caseId: c.caseId, via: 'web', comment: '师傅很耐心' })]);
+    expect(await web.submit(token, { rating: 'dissatisfied' })).toMatchObject({ kind: 'already_rated', rating: 'basically_satisfied' });
+    expect(await web.view(token)).toMatchObject({ kind: 'already_rated' });
+    expect(await ratedEvents()).toHaveLength(1);
+  });
+
+  it('a web rating closes the SMS survey: a later SMS reply is kept, not applied', async () => {
+    const c = await closeCase(PHONE);
+    await web.submit(tokenIn(textsTo(PHONE)[0])!, { rating: 'satisfied' });
+    expect(await replies.handle(PHONE, '3')).toBe('already_rated');
+    expect((await surveyOf(c.caseId)).rating).toBe('satisfied');
+  });
+
+  it('an SMS rating closes the link', async () => {
+    await closeCase(PHONE);
+    const token = tokenIn(textsTo(PHONE)[0])!;
+    await replies.handle(PHONE, '1');
+    expect(await web.view(token)).toMatchObject({ kind: 'already_rated', rating: 'satisfied' });
+    expect(await web.submit(token, { rating: 'dissatisfied' })).toMatchObject({ kind: 'already_rated' });
+  });
+
+  it('a link of an expired survey is closed, even before the sweep ran', async () => {
+    const c = await closeCase(PHONE);
+    const token = tokenIn(textsTo(PHONE)[0])!;
+    clock.advance(7 * DAY);
+    expect(await web.view(token)).toEqual({ kind: 'closed', caseNumber: c.caseNumber });
+    expect(await web.submit(token, { rating: 'satisfied' })).toEqual({ kind: 'closed', caseNumber: c.caseNumber });
+    expect(await surveyOf(c.caseId)).toMatchObject({ status: 'expired', rating: null });
+  });
+
+  it('an unknown or malformed token is not found', async () => {
+    await closeCase(PHONE);
+    expect(await web.view('AAAAAAAAAAAAAAAA')).toEqual({ kind: 'not_found' });
+    expect(await web.view('../../etc/passwd')).toEqual({ kind: 'not_found' });
+    expect(await web.submit('short', { rating: 'satisfied' })).toEqual({ kind: 'not_found' });
+  });
+
+  it('a missing or unknown rating, or a comment over 200 characters, is refused and nothing is stored', async () => {
+    const c = await closeCase(PHONE);
+    const token = tokenIn(textsTo(PHONE)[0])!;
+    expect(await web.submit(token, {})).toMatchObject({ kind: 'invalid' });
+    expect(await web.submit(token, { rating: 'very_satisfied' })).toMatchObject({ kind: 'invalid' });
+    expect(await web.submit(token, { rating: 'satisfied', comment: '长'.repeat(201) })).toMatchObject({ kind: 'invalid' });
+    expect(await web.submit(token, { rating: ['satisfied', 'dissatisfied'] })).toMatchObject({ kind: 'invalid' });
+    expect((await surveyOf(c.caseId)).status).toBe('awaiting_reply');
+  });
+});
