@@ -22,18 +22,31 @@
  * the non-ambiguous communities of those companies, round robin, one distinct caller phone each.
  *
  * Each run: wait for an idle machine; BENCH_RATE (200) complaints/s for BENCH_SECONDS (30) s,
- * open loop (sends are scheduled by time, at most maxInFlight outstanding); then up to 30 s for the
- * last webhooks. Latency per case = webhook arrival − send start (the caseId comes back in the 201).
- * The per-case timestamps the services store split it into segments (intake received_at, intake
- * outbox published_at, dispatch inbox handled_at, dispatched_at, webhook_delivery created_at,
- * webhook_attempt at). 3 runs after one warm-up; medians reported. A run during which processes other
- * than ours, PostgreSQL and RabbitMQ used more than 0.2 cores (from /proc) is repeated, up to 3
- * attempts, and flagged if it stays disturbed.
+ * open loop (sends are scheduled by time, at most maxInFlight outstanding). Latency per case = webhook
+ * arrival − send start (the caseId comes back in the 201). A case whose webhook has not arrived 30 s
+ * after the last send counts in missingAfterGrace; the script then waits up to 2 more minutes so that
+ * late webhooks still get a latency (neverArrived counts the rest). The per-case timestamps the
+ * services store split the latency into segments (intake complaint.received_at, intake
+ * outbox_message.published_at, dispatch inbox_message.handled_at, dispatch_case.dispatched_at,
+ * webhook_delivery.created_at, webhook_attempt.at). One warm-up, then 3 runs; medians reported; then
+ * one run at each BENCH_SWEEP_RATES (100, 150) to see where the knee is. A run during which
+ * processes other than ours, PostgreSQL and RabbitMQ used more than 0.2 cores (from /proc) is
+ * repeated, up to 3 attempts, and flagged if it stays disturbed.
+ *
+ * Diagnostics in the JSON (not part of the latency): per-second throughput of each stage; backlog
+ * samples (heating.dispatch ready messages, unpublished intake outbox rows, pending and leased
+ * webhook deliveries); what dispatch's database connections are doing (pg_stat_activity every
+ * 100 ms); CPU per process group, with the PostgreSQL backends of each service's database apart;
+ * the webhook dispatcher's claims and per-company turnaround, estimated from webhook_attempt rows;
+ * and statements per complaint by kind with their mean round trip, plus waits for a pooled
+ * connection, from a counter loaded into intake and dispatch with `node --import` (STATEMENT_COUNTER,
+ * written to the temp directory at run time; BENCH_COUNT_STATEMENTS=false turns it off).
  *
  * Build and run: `npm run bench:dispatch` (= npm run build, tsc -p bench/tsconfig.json, node
- * bench/dist/bench/dispatch-latency.js). Output: JSON on stdout and bench/results/dispatch-latency.json.
- * Needs root (rabbitmqctl add_vhost); only 127.0.0.1 is contacted; vhost and databases are removed at
- * the end. No production code is changed or instrumented.
+ * bench/dist/bench/dispatch-latency.js). Output: JSON on stdout and bench/results/dispatch-latency.json
+ * (variants and smaller runs write to the temp directory, or BENCH_RESULT_FILE). Needs root
+ * (rabbitmqctl add_vhost); only 127.0.0.1 is contacted; the vhost and databases are removed at the
+ * end. No production code is changed.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';

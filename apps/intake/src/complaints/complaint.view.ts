@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CATEGORY_LABELS, maskPhone } from '#shared';
 import type { Complaint } from './complaint.entity.js';
+import { lifecycleRank } from '../status/case-status.js';
+import type { CaseStatus } from '../status/case-status.js';
 import type { StatusEntry } from '../status/status-entry.entity.js';
 
 export class StatusEntryView {
@@ -47,7 +49,11 @@ export function addressOf(c: Complaint): { cityCode: string; districtCode: strin
 }
 
 export function toComplaintView(c: Complaint, history: StatusEntry[]): ComplaintView {
-  const sorted = [...history].sort((a, b) => a.at.getTime() - b.at.getTime() || Number(a.id) - Number(b.id));
+  // Events handled concurrently may record steps of the same instant in any order (feedback and closure
+  // share their time): the lifecycle breaks the tie, then the order of recording.
+  const sorted = [...history].sort(
+    (a, b) => a.at.getTime() - b.at.getTime() || lifecycleRank(a.status as CaseStatus) - lifecycleRank(b.status as CaseStatus) || Number(a.id) - Number(b.id),
+  );
   return {
     caseId: c.id,
     caseNumber: c.caseNumber,

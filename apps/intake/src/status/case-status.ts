@@ -7,6 +7,11 @@ export type CaseStatus = (typeof CASE_STATUSES)[number];
 
 const ORDER: Record<CaseStatus, number> = { received: 0, answered: 0, dispatched: 1, feedback: 2, closed: 3, rated: 4 };
 
+/** Where a status stands in a case's life: orders history entries recorded at the same instant. */
+export function lifecycleRank(status: CaseStatus): number {
+  return ORDER[status];
+}
+
 /** Events may arrive out of order; a case never moves backwards. */
 export function isAdvance(from: CaseStatus, to: CaseStatus): boolean {
   return ORDER[to] > ORDER[from];
