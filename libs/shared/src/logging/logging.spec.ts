@@ -91,6 +91,10 @@ describe('maskUrl keeps secrets and phone numbers out of request log lines', () 
     expect(maskUrl('/api/v1/sms/callbacks/tencent/s3cr3t-token-abcdefghijklmnop?x=1')).toBe('/api/v1/sms/callbacks/tencent/***?x=1');
   });
 
+  it('a resident’s one-time rating-link token is hidden', () => {
+    expect(maskUrl('/r/6WxFEZAMEv2j_io1')).toBe('/r/***');
+  });
+
   it('a phone number in a query string is masked', () => {
     expect(maskUrl('/api/v1/complaints?callerPhone=13812345678')).toBe('/api/v1/complaints?callerPhone=138****5678');
   });

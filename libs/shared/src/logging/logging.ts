@@ -98,7 +98,12 @@ export class PinoNestLogger implements LoggerService {
   }
 }
 
-/** A request URL fit for the logs: phone numbers masked, and the secret token of SMS provider callbacks hidden. */
+/**
+ * A request URL fit for the logs: phone numbers masked; the secret token of SMS provider callbacks
+ * and residents' one-time rating-link tokens hidden.
+ */
 export function maskUrl(url: string): string {
-  return maskPhonesInText(url).replace(/(\/api\/v1\/sms\/callbacks\/[^/]+\/)[^/?#]+/, '$1***');
+  return maskPhonesInText(url)
+    .replace(/(\/api\/v1\/sms\/callbacks\/[^/]+\/)[^/?#]+/, '$1***')
+    .replace(/^(\/r\/)[^/?#]+/, '$1***');
 }
