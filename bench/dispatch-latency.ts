@@ -48,9 +48,9 @@
  * (rabbitmqctl add_vhost); only 127.0.0.1 is contacted; the vhost and databases are removed at the
  * end. No production code is changed.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
@@ -66,6 +66,12 @@ import { queueOf, TokenService } from '#shared';
 import { buildDemoRegistry } from '../apps/dispatch/src/registry/demo-registry.js';
 import type { DemoCommunity, DemoCompany } from '../apps/dispatch/src/registry/demo-registry.js';
 import { AMQP_URL, createVhost, deleteVhost, dropDatabase, freshDatabase, PG_URL, rabbitmqctl } from '../test/support/infra.js';
+import { cpuBreakdown, cpuSnapshot, waitForQuiet as waitForIdle } from './support/cpu.js';
+import { latencyStats, median, medians, round } from './support/stats.js';
+import type { LatencyStats } from './support/stats.js';
+
+/** This benchmark reports p50 / p90 / p99. */
+const latency90 = (values: number[]): LatencyStats => latencyStats(values, 90);
 
 const THIS_FILE = fileURLToPath(import.meta.url);
 // bench/dist/bench/dispatch-latency.js → repository root
@@ -160,153 +166,6 @@ const log = (m: string) => process.stderr.write(`[bench ${new Date().toISOString
 // ------------------------------------------------------------------------------------------------
 // statistics (as in bench/messaging-hop.ts, plus p90)
 // ------------------------------------------------------------------------------------------------
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
-}
-
-interface LatencyStats {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-function latencyStats(values: number[]): LatencyStats {
-  const sorted = Float64Array.from(values).sort();
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  return {
-    count: values.length,
-    p50: round(percentile(sorted, 50)),
-    p90: round(percentile(sorted, 90)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted[sorted.length - 1] ?? NaN),
-    mean: round(mean),
-  };
-}
-
-function median(values: number[]): number {
-  const s = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Median of every numeric field across runs (recursing into objects). */
-function medians(runs: Array<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(runs[0] ?? {})) {
-    const vals = runs.map((r) => r[key]);
-    if (vals.every((v) => typeof v === 'number')) out[key] = round(median(vals as number[]));
-    else if (vals.every((v) => v && typeof v === 'object' && !Array.isArray(v))) out[key] = medians(vals as Array<Record<string, unknown>>);
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------------------------------------
-// CPU accounting from /proc (as in bench/messaging-hop.ts; also names the busiest foreign processes)
-// ------------------------------------------------------------------------------------------------
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-interface CpuSnapshot {
-  at: number;
-  total: number;
-  perPid: Map<number, { group: string; ticks: number }>;
-}
-
-function cpuSnapshot(pids: Record<string, number | undefined>): CpuSnapshot {
-  const byPid = new Map<number, string>();
-  for (const [group, pid] of Object.entries(pids)) if (pid) byPid.set(pid, group);
-  const perPid = new Map<number, { group: string; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    // fields[0] is field 3 (state); utime = field 14, stime = field 15
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const group = byPid.get(pid) ?? (comm === 'postgres' ? 'postgres' : comm === 'beam.smp' ? 'rabbitmq' : `foreign:${comm}`);
-    perPid.set(pid, { group, ticks });
-  }
-  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal
-  const busy = cpuLine[0] + cpuLine[1] + cpuLine[2] + cpuLine[5] + cpuLine[6] + (cpuLine[7] ?? 0);
-  return { at: Date.now(), total: busy, perPid };
-}
-
-/** Cores used per group between two snapshots (1.0 = one core fully busy); `other` = everything not ours, PostgreSQL or RabbitMQ. */
-function cpuUsage(
-  a: CpuSnapshot,
-  b: CpuSnapshot,
-  postgresBackends: Map<number, string> = new Map(),
-): { cores: Record<string, number>; topForeign: Record<string, number> } {
-  const seconds = (b.at - a.at) / 1000;
-  const groups: Record<string, number> = {};
-  const foreign: Record<string, number> = {};
-  let known = 0;
-  for (const [pid, now] of b.perPid) {
-    const before = a.perPid.get(pid)?.ticks ?? 0;
-    const used = Math.max(0, now.ticks - before);
-    if (now.group.startsWith('foreign:')) {
-      foreign[now.group.slice(8)] = (foreign[now.group.slice(8)] ?? 0) + used;
-      continue;
-    }
-    const group = (now.group === 'postgres' && postgresBackends.get(pid)) || now.group;
-    groups[group] = (groups[group] ?? 0) + used;
-    known += used;
-  }
-  const cores: Record<string, number> = {};
-  for (const [g, t] of Object.entries(groups)) cores[g] = round(t / CLK_TCK / seconds);
-  cores.other = round(Math.max(0, b.total - a.total - known) / CLK_TCK / seconds);
-  cores.machineBusy = round((b.total - a.total) / CLK_TCK / seconds);
-  const topForeign = Object.fromEntries(
-    Object.entries(foreign)
-      .sort((x, y) => y[1] - x[1])
-      .slice(0, 4)
-      .filter(([, t]) => t > 0)
-      .map(([comm, t]) => [comm, round(t / CLK_TCK / seconds)]),
-  );
-  return { cores, topForeign };
-}
-
-/** Waits until the machine is idle; returns the seconds waited, or -1 if it never became idle within quietWaitMs. */
-async function waitForQuiet(deadline: number): Promise<number> {
-  const start = Date.now();
-  let warned = false;
-  while (Date.now() - start < SETTINGS.quietWaitMs) {
-    checkDeadline(deadline, 'waiting for an idle machine');
-    const a = cpuSnapshot({});
-    await sleep(1_000);
-    const { cores, topForeign } = cpuUsage(a, cpuSnapshot({}));
-    if (cores.machineBusy < SETTINGS.quietBelowCores) return round((Date.now() - start) / 1000, 1);
-    if (!warned) log(`machine busy (${cores.machineBusy} cores in use: ${JSON.stringify(topForeign)}), waiting for it to be idle`);
-    warned = true;
-  }
-  log('machine never became idle; measuring anyway (flagged)');
-  return -1;
-}
 
 function checkDeadline(deadline: number, what: string): void {
   if (Date.now() > deadline) throw new Error(`time budget exceeded during ${what}`);
@@ -831,7 +690,7 @@ function dispatcherShape(rows: Array<{ company_id: string; at: number; duration_
     estimatedClaims: batches.length,
     estimatedClaimsPerSec: round(batches.length / seconds, 1),
     meanDeliveriesPerClaim: round(rows.length / Math.max(1, batches.length), 2),
-    companyTurnaroundWhenBackloggedMs: latencyStats(backloggedGaps),
+    companyTurnaroundWhenBackloggedMs: latency90(backloggedGaps),
     deliveriesPerCompanyPerSec: round(median(perCompanyRate), 2),
   };
 }
@@ -992,13 +851,13 @@ async function measureRun(b: Bench, seconds: number, rate = SETTINGS.rate): Prom
   const arrived = all.filter((t) => t.arrived !== undefined);
   const latencies = arrived.map((t) => t.arrived! - t.sent);
   const segment = (from: keyof CaseTimes, to: keyof CaseTimes) =>
-    latencyStats(all.filter((t) => t[from] !== undefined && t[to] !== undefined).map((t) => (t[to] as number) - (t[from] as number)));
+    latency90(all.filter((t) => t[from] !== undefined && t[to] !== undefined).map((t) => (t[to] as number) - (t[from] as number)));
   const segmentsMs: Record<string, LatencyStats> = {};
   for (const [name, from, to] of SEGMENTS) segmentsMs[name] = segment(from, to);
   segmentsMs.dispatchedAtToDeliveryQueued = segment('dispatched', 'queued');
   segmentsMs.deliveryQueuedToWebhookAttempt = segment('queued', 'attemptAt');
   segmentsMs.intakeHttpResponse = segment('sent', 'responded');
-  segmentsMs.webhookAttemptDurationMs = latencyStats(all.filter((t) => t.attemptMs !== undefined).map((t) => t.attemptMs!));
+  segmentsMs.webhookAttemptDurationMs = latency90(all.filter((t) => t.attemptMs !== undefined).map((t) => t.attemptMs!));
 
   // The slowest 1 %: mean of each segment, to see what the tail is made of.
   const complete = arrived.filter((t) => SEGMENTS.every(([, from, to]) => t[from] !== undefined && t[to] !== undefined));
@@ -1048,7 +907,7 @@ async function measureRun(b: Bench, seconds: number, rate = SETTINGS.rate): Prom
     writeFileSync(join(DUMP_DIR, `dispatch-latency-${Date.now()}.csv`), `${cols.join(',')}\n${lines.join('\n')}\n`);
   }
 
-  const cpu = cpuUsage(cpu0, cpu1, postgresBackends);
+  const cpu = cpuBreakdown(cpu0, cpu1, postgresBackends);
   return {
     rate,
     complaintsSent: n,
@@ -1057,7 +916,7 @@ async function measureRun(b: Bench, seconds: number, rate = SETTINGS.rate): Prom
     achievedRatePerSec: round((load.sent.length - 1) / ((load.lastSend - load.firstSend) / 1000), 1),
     maxScheduleLagMs: load.maxScheduleLagMs,
     issueSeconds: load.issueSeconds,
-    latencyMs: latencyStats(latencies),
+    latencyMs: latency90(latencies),
     webhooksArrived: arrived.length,
     missingAfterGrace,
     neverArrived: created.length - arrived.length,
@@ -1086,7 +945,7 @@ async function measureRun(b: Bench, seconds: number, rate = SETTINGS.rate): Prom
       (Math.max(...hookRows.filter((r) => r.attempt_at !== null).map((r) => r.attempt_at as number)) - load.firstSend) / 1000,
     ),
     cpuCores: cpu.cores,
-    cpuCoresUntilLastWebhook: cpuUsage(cpu0, cpuDrained, postgresBackends).cores,
+    cpuCoresUntilLastWebhook: cpuBreakdown(cpu0, cpuDrained, postgresBackends).cores,
     topForeignProcessesCores: cpu.topForeign,
   };
 }
@@ -1209,7 +1068,7 @@ async function main(): Promise<void> {
       let result: Record<string, unknown> = {};
       for (let attempt = 1; attempt <= SETTINGS.attemptsPerRun; attempt++) {
         await drain(b);
-        const waitedForIdleS = await waitForQuiet(deadline);
+        const waitedForIdleS = await waitForIdle({ waitMs: SETTINGS.quietWaitMs, belowCores: SETTINGS.quietBelowCores, log, check: () => checkDeadline(deadline, 'waiting for an idle machine') });
         log(`run ${r}/${SETTINGS.runs}${attempt > 1 ? ` (attempt ${attempt})` : ''}: ${SETTINGS.rate}/s for ${SETTINGS.seconds} s`);
         const startedRunAt = new Date().toISOString();
         result = { run: r, attempt, startedAt: startedRunAt, waitedForIdleS, ...(await measureRun(b, SETTINGS.seconds)) };
@@ -1230,7 +1089,7 @@ async function main(): Promise<void> {
     const sweep: Array<Record<string, unknown>> = [];
     for (const rate of SETTINGS.sweepRates) {
       await drain(b);
-      const waitedForIdleS = await waitForQuiet(deadline);
+      const waitedForIdleS = await waitForIdle({ waitMs: SETTINGS.quietWaitMs, belowCores: SETTINGS.quietBelowCores, log, check: () => checkDeadline(deadline, 'waiting for an idle machine') });
       log(`sweep: ${rate}/s for ${SETTINGS.seconds} s`);
       const result: Record<string, unknown> = { waitedForIdleS, ...(await measureRun(b, SETTINGS.seconds, rate)) };
       const foreign = (result.cpuCores as Record<string, number>).other;

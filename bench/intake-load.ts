@@ -16,6 +16,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { TokenService } from '#shared';
 import { createVhost, deleteVhost, dropDatabase, freshDatabase } from '../test/support/infra.js';
+import { median } from './support/stats.js';
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 const PORT = 3901;
@@ -85,7 +86,6 @@ function load(token: string, options: Partial<autocannon.Options>): Promise<auto
   });
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main(): Promise<void> {
   const tag = `heating_bench_intake_${process.pid}`;

@@ -37,10 +37,10 @@
  * Only 127.0.0.1 is contacted (PG_URL / AMQP_URL from test/support/infra.ts).
  */
 import 'reflect-metadata';
-import { execFileSync, fork } from 'node:child_process';
+import { fork } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,9 @@ import type { ComplaintReceivedV1, EventPublisher, ServiceName, ServiceRuntime }
 import { INTAKE_DOCS, IntakeModule } from '../apps/intake/src/intake.module.js';
 import { KPI_DOCS, KpiModule } from '../apps/kpi/src/kpi.module.js';
 import { AMQP_URL, createVhost, deleteVhost, dropDatabase, freshDatabase, PG_URL, rabbitmqctl, TEST_SECRET } from '../test/support/infra.js';
+import { cpuSnapshot, cpuUsage, waitForQuiet as waitForIdle } from './support/cpu.js';
+import { latencyStats, medians, round } from './support/stats.js';
+import type { LatencyStats } from './support/stats.js';
 
 // Nest's start-up chatter (LOG level) would go to stdout, where the JSON summary goes.
 Logger.overrideLogger(['error', 'warn']);
@@ -153,137 +156,6 @@ const wallNow = () => performance.timeOrigin + performance.now();
 // ------------------------------------------------------------------------------------------------
 // statistics
 // ------------------------------------------------------------------------------------------------
-
-function percentile(sorted: ArrayLike<number>, p: number): number {
-  if (sorted.length === 0) return NaN;
-  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[rank];
-}
-
-interface LatencyStats {
-  count: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-function latencyStats(values: number[]): LatencyStats {
-  const sorted = Float64Array.from(values).sort();
-  const mean = values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
-  return {
-    count: values.length,
-    p50: round(percentile(sorted, 50)),
-    p95: round(percentile(sorted, 95)),
-    p99: round(percentile(sorted, 99)),
-    max: round(sorted[sorted.length - 1] ?? NaN),
-    mean: round(mean),
-  };
-}
-
-function round(x: number, digits = 2): number {
-  const f = 10 ** digits;
-  return Math.round(x * f) / f;
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-}
-
-/** Median of every numeric field across runs (nested one level for objects like stats). */
-function medians(runs: Array<Record<string, unknown>>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key of Object.keys(runs[0] ?? {})) {
-    const vals = runs.map((r) => r[key]);
-    if (vals.every((v) => typeof v === 'number')) out[key] = round(median(vals as number[]));
-    else if (vals.every((v) => v && typeof v === 'object' && !Array.isArray(v))) out[key] = medians(vals as Array<Record<string, unknown>>);
-  }
-  return out;
-}
-
-// ------------------------------------------------------------------------------------------------
-// CPU accounting from /proc (who used the 2 cores during a measurement)
-// ------------------------------------------------------------------------------------------------
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-interface CpuSnapshot {
-  at: number;
-  total: number;
-  perPid: Map<number, { group: string; ticks: number }>;
-}
-
-function cpuSnapshot(pids: Record<string, number | undefined>): CpuSnapshot {
-  const byPid = new Map<number, string>();
-  for (const [group, pid] of Object.entries(pids)) if (pid) byPid.set(pid, group);
-  const perPid = new Map<number, { group: string; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    // fields[0] is field 3 (state); utime = field 14, stime = field 15
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const group = byPid.get(pid) ?? (comm === 'postgres' ? 'postgres' : comm === 'beam.smp' ? 'rabbitmq' : undefined);
-    if (group) perPid.set(pid, { group, ticks });
-  }
-  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  // user nice system idle iowait irq softirq steal
-  const busy = cpuLine[0] + cpuLine[1] + cpuLine[2] + cpuLine[5] + cpuLine[6] + (cpuLine[7] ?? 0);
-  return { at: Date.now(), total: busy, perPid };
-}
-
-/** Cores used per group between two snapshots (1.0 = one core fully busy). */
-function cpuUsage(a: CpuSnapshot, b: CpuSnapshot): Record<string, number> {
-  const seconds = (b.at - a.at) / 1000;
-  const groups: Record<string, number> = {};
-  for (const [pid, now] of b.perPid) {
-    const before = a.perPid.get(pid)?.ticks ?? 0;
-    groups[now.group] = (groups[now.group] ?? 0) + (now.ticks - before);
-  }
-  const known = Object.values(groups).reduce((x, y) => x + y, 0);
-  const out: Record<string, number> = {};
-  for (const [g, t] of Object.entries(groups)) out[g] = round(t / CLK_TCK / seconds);
-  out.other = round(Math.max(0, b.total - a.total - known) / CLK_TCK / seconds);
-  out.machineBusy = round((b.total - a.total) / CLK_TCK / seconds);
-  return out;
-}
-
-/**
- * Waits until the machine is idle (nothing of ours runs between measurements, so any load then is
- * someone else's). Returns the seconds waited, or -1 if it never became idle within quietWaitMs.
- */
-async function waitForQuiet(b: { deadline: number }, log: (m: string) => void): Promise<number> {
-  const start = Date.now();
-  let warned = false;
-  while (Date.now() - start < SETTINGS.quietWaitMs) {
-    checkDeadline(b, 'waiting for an idle machine');
-    const a = cpuSnapshot({});
-    await sleep(1_000);
-    const busy = cpuUsage(a, cpuSnapshot({})).machineBusy;
-    if (busy < SETTINGS.quietBelowCores) return round((Date.now() - start) / 1000, 1);
-    if (!warned) log(`machine busy (${busy} cores used by others), waiting for it to be idle`);
-    warned = true;
-  }
-  log('machine never became idle; measuring anyway (flagged)');
-  return -1;
-}
 
 // ------------------------------------------------------------------------------------------------
 // payloads
@@ -936,7 +808,7 @@ async function main(): Promise<void> {
     const measure = async (name: keyof typeof runs, label: string, fn: () => Promise<Record<string, unknown>>, show: string) => {
       let result: Record<string, unknown> = {};
       for (let attempt = 1; attempt <= SETTINGS.attemptsPerRun; attempt++) {
-        const waitedForIdleS = await waitForQuiet(b, log);
+        const waitedForIdleS = await waitForIdle({ waitMs: SETTINGS.quietWaitMs, belowCores: SETTINGS.quietBelowCores, log, check: () => checkDeadline(b, 'waiting for an idle machine') });
         log(`${label}${attempt > 1 ? ` (attempt ${attempt})` : ''}`);
         result = { ...(await fn()), waitedForIdleS };
         const foreign = (result.cpuCores as Record<string, number>).other;

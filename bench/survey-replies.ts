@@ -25,13 +25,14 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect } from 'amqplib';
 import pg from 'pg';
 import { createVhost, deleteVhost, dropDatabase, freshDatabase } from '../test/support/infra.js';
+import { cpuSnapshot, cpuUsage, waitForQuiet as waitForIdle } from './support/cpu.js';
+import { median } from './support/stats.js';
 
 const intEnv = (name: string, fallback: number): number => {
   const v = process.env[name];
@@ -78,84 +79,6 @@ const REPLY_TEXTS = ['1', '３，还是不热', '满意', '2 还行吧', '不太
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-// ------------------------------------------------------------------------------------------------
-// CPU accounting from /proc (as bench/messaging-hop.ts)
-// ------------------------------------------------------------------------------------------------
-
-const CLK_TCK = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-
-interface CpuSnapshot {
-  at: number;
-  total: number;
-  perPid: Map<number, { group: string; ticks: number }>;
-}
-
-function cpuSnapshot(pids: Record<string, number | undefined>): CpuSnapshot {
-  const byPid = new Map<number, string>();
-  for (const [group, pid] of Object.entries(pids)) if (pid) byPid.set(pid, group);
-  const perPid = new Map<number, { group: string; ticks: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    } catch {
-      continue;
-    }
-    const close = stat.lastIndexOf(')');
-    const comm = stat.slice(stat.indexOf('(') + 1, close);
-    const fields = stat.slice(close + 2).split(' ');
-    const ticks = Number(fields[11]) + Number(fields[12]);
-    const group = byPid.get(pid) ?? (comm === 'postgres' ? 'postgres' : comm === 'beam.smp' ? 'rabbitmq' : undefined);
-    if (group) perPid.set(pid, { group, ticks });
-  }
-  const cpuLine = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
-  const busy = cpuLine[0] + cpuLine[1] + cpuLine[2] + cpuLine[5] + cpuLine[6] + (cpuLine[7] ?? 0);
-  return { at: Date.now(), total: busy, perPid };
-}
-
-function cpuUsage(a: CpuSnapshot, b: CpuSnapshot): Record<string, number> {
-  const seconds = (b.at - a.at) / 1000;
-  const groups: Record<string, number> = {};
-  for (const [pid, now] of b.perPid) {
-    const before = a.perPid.get(pid)?.ticks ?? 0;
-    groups[now.group] = (groups[now.group] ?? 0) + (now.ticks - before);
-  }
-  const known = Object.values(groups).reduce((x, y) => x + y, 0);
-  const out: Record<string, number> = {};
-  for (const [g, t] of Object.entries(groups)) out[g] = round(t / CLK_TCK / seconds, 2);
-  out.other = round(Math.max(0, b.total - a.total - known) / CLK_TCK / seconds, 2);
-  out.machineBusy = round((b.total - a.total) / CLK_TCK / seconds, 2);
-  return out;
-}
-
-/** Waits until the machine is idle; seconds waited, or -1 if it never was within quietWaitMs. */
-async function waitForQuiet(): Promise<number> {
-  const start = Date.now();
-  let warned = false;
-  while (Date.now() - start < SETTINGS.quietWaitMs) {
-    const a = cpuSnapshot({});
-    await sleep(1_000);
-    const busy = cpuUsage(a, cpuSnapshot({})).machineBusy;
-    if (busy < SETTINGS.quietBelowCores) return round((Date.now() - start) / 1000);
-    if (!warned) process.stderr.write(`machine busy (${busy} cores used by others), waiting for it to be idle\n`);
-    warned = true;
-  }
-  process.stderr.write('machine never became idle; measuring anyway (flagged)\n');
-  return -1;
-}
 
 // ------------------------------------------------------------------------------------------------
 // the service
@@ -349,7 +272,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= SETTINGS.runs; run++) {
       let kept: RunResult | undefined;
       for (let attempt = 1; attempt <= SETTINGS.attemptsPerRun; attempt++) {
-        const quietWaitS = await waitForQuiet();
+        const quietWaitS = await waitForIdle({ waitMs: SETTINGS.quietWaitMs, belowCores: SETTINGS.quietBelowCores, log: (m) => process.stderr.write(`${m}\n`) });
         const r = await runOnce(run * 10 + attempt, SETTINGS.replies);
         const disturbed = quietWaitS < 0 || r.cpu.other > SETTINGS.foreignCpuLimitCores || r.brokerRestarted;
         kept = { ...r, quietWaitS, disturbed, attempts: attempt };
