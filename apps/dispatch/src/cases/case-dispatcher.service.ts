@@ -3,7 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK } from '#shared';
 import type { Clock, ComplaintReceivedV1 } from '#shared';
 import { IncidentsService } from '../incidents/incidents.service.js';
-import { Authority, Company } from '../registry/registry.entities.js';
+import { districtAuthorityId } from '../registry/district-authority.js';
+import { Company } from '../registry/registry.entities.js';
 import type { RoutingDecision } from '../routing/case-router.js';
 import { CommunityIndexHolder } from '../routing/community-index.holder.js';
 import { CaseAssignment, DISPATCH_LIMIT_MS } from './case-assignment.js';
@@ -45,7 +46,7 @@ export class CaseDispatcher {
       daysWithoutHeat: complaint.daysWithoutHeat ?? null,
       status: 'awaiting_manual_dispatch',
       companyId: null,
-      authorityId: await this.districtAuthority(em, complaint.address.districtCode, complaint.address.cityCode),
+      authorityId: await districtAuthorityId(em, complaint.address.districtCode, complaint.address.cityCode),
       communityId: decision.kind === 'company' ? decision.communityId : null,
       routingReason: decision.reason,
       routing: routingRecord(decision),
@@ -94,13 +95,6 @@ export class CaseDispatcher {
     return assigned;
   }
 
-  /** The authority that supervises a district: its own county authority, else the city's. */
-  private async districtAuthority(em: EntityManager, districtCode: string, cityCode: string): Promise<string> {
-    const county = await em.findOneBy(Authority, { regionCode: districtCode });
-    if (county) return county.id;
-    const city = await em.findOneBy(Authority, { regionCode: cityCode });
-    return city?.id ?? `AU${cityCode}`;
-  }
 }
 
 /** The structured part of a routing decision, kept with the case: method, confidence, ranked candidates. */

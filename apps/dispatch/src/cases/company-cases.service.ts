@@ -9,6 +9,7 @@ import { CaseAccess } from './case-access.js';
 import { actorOf, logAction } from './case-log.js';
 import type { Actor } from './case-log.js';
 import { CaseAction, CaseRequest, EvidencePhoto } from './case-records.entity.js';
+import type { RequestKind } from './case-records.entity.js';
 import { DispatchCase, STATUS_LABELS } from './dispatch-case.entity.js';
 import type { DispatchStatus } from './dispatch-case.entity.js';
 import { assessSlip } from './temperature-slip.js';
@@ -111,23 +112,7 @@ export class CompanyCasesService {
       if (c.returnsLocked) {
         throw new AppError('RETURN_NOT_ALLOWED', `工单 ${c.caseNumber} 的归属已由主管单位裁定，不能再次退回，请按时办理`, 409);
       }
-      await this.ensureNoPendingRequest(em, c);
-      await em.insert(CaseRequest, {
-        id: randomUUID(),
-        caseId: c.id,
-        kind: 'return',
-        companyId: c.companyId!,
-        reason: `${RETURN_REASON_LABELS[dto.reasonCode]}：${dto.reason.trim()}`,
-        requestedDays: null,
-        previousStatus: c.status,
-        status: 'pending',
-        requestedAt: now,
-        requestedBy: actorOf(principal).id,
-        decidedAt: null,
-        decidedBy: null,
-        decisionNote: null,
-        reassignedTo: null,
-      });
+      await this.openRequest(em, c, principal, now, { kind: 'return', reason: `${RETURN_REASON_LABELS[dto.reasonCode]}：${dto.reason.trim()}`, requestedDays: null });
       await em.update(DispatchCase, { id: c.id }, { status: 'return_requested', updatedAt: now });
       await logAction(em, c.id, actorOf(principal), now, 'return_requested', {
         from: c.status,
@@ -140,23 +125,7 @@ export class CompanyCasesService {
   /** 延期: asks the authority for more natural days; the deadline moves only when it approves. */
   async requestExtension(principal: Principal, caseId: string, dto: ExtensionRequestDto): Promise<CaseDetail> {
     return this.companyStep(principal, caseId, async (em, c, now) => {
-      await this.ensureNoPendingRequest(em, c);
-      await em.insert(CaseRequest, {
-        id: randomUUID(),
-        caseId: c.id,
-        kind: 'extension',
-        companyId: c.companyId!,
-        reason: dto.reason.trim(),
-        requestedDays: dto.days,
-        previousStatus: c.status,
-        status: 'pending',
-        requestedAt: now,
-        requestedBy: actorOf(principal).id,
-        decidedAt: null,
-        decidedBy: null,
-        decisionNote: null,
-        reassignedTo: null,
-      });
+      await this.openRequest(em, c, principal, now, { kind: 'extension', reason: dto.reason.trim(), requestedDays: dto.days });
       await logAction(em, c.id, actorOf(principal), now, 'extension_requested', { detail: { days: dto.days, reason: dto.reason.trim() } });
     }, ['dispatched', 'signed']);
   }
@@ -318,11 +287,32 @@ export class CompanyCasesService {
     });
   }
 
-  private async ensureNoPendingRequest(em: EntityManager, c: DispatchCase): Promise<void> {
+  /** A return or extension request for the authority; one open request per case. */
+  private async openRequest(
+    em: EntityManager,
+    c: DispatchCase,
+    principal: Principal,
+    now: Date,
+    request: { kind: RequestKind; reason: string; requestedDays: number | null },
+  ): Promise<void> {
     const pending = await em.findOneBy(CaseRequest, { caseId: c.id, status: 'pending' });
     if (pending) {
       const what = pending.kind === 'return' ? '退回申请' : '延期申请';
       throw new AppError('REQUEST_PENDING', `工单 ${c.caseNumber} 已有待主管单位处理的${what}，请等待裁定`, 409);
     }
+    await em.insert(CaseRequest, {
+      id: randomUUID(),
+      caseId: c.id,
+      companyId: c.companyId!,
+      previousStatus: c.status,
+      status: 'pending',
+      requestedAt: now,
+      requestedBy: actorOf(principal).id,
+      decidedAt: null,
+      decidedBy: null,
+      decisionNote: null,
+      reassignedTo: null,
+      ...request,
+    });
   }
 }

@@ -1,4 +1,4 @@
-import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { ApiProperty, ApiPropertyOptional, PickType } from '@nestjs/swagger';
 import { ArrayMaxSize, IsArray, IsISO8601, IsOptional, IsString, MaxLength } from 'class-validator';
 import { NoControlChars, NotBlank } from '#shared';
 import type { IncidentStatus, OutageIncident } from './incident.entity.js';
@@ -40,18 +40,7 @@ export class OpenIncidentDto {
 }
 
 /** Confirming a proposed incident: the cause and the expected restoration, which residents are told. */
-export class ConfirmIncidentDto {
-  @ApiProperty({ example: '循环泵电机烧毁' })
-  @MaxLength(200, { message: '停供原因（cause）最多 200 字' })
-  @NoControlChars('停供原因（cause）')
-  @NotBlank('停供原因（cause）')
-  @IsString({ message: '停供原因（cause）必须填写，将以短信告知受影响居民' })
-  cause: string;
-
-  @ApiProperty({ example: '2026-11-29T18:00:00+08:00' })
-  @IsISO8601({ strict: true }, { message: '预计恢复时间（expectedRestorationAt）必须是 ISO 8601 时间' })
-  expectedRestorationAt: string;
-}
+export class ConfirmIncidentDto extends PickType(OpenIncidentDto, ['cause', 'expectedRestorationAt'] as const) {}
 
 export class IncidentNoteDto {
   @ApiProperty({ example: '已更换循环泵，18:20 恢复供热，各楼复测 18℃ 以上' })

@@ -10,23 +10,17 @@ import { actorOf, logAction, SYSTEM } from '../cases/case-log.js';
 import type { Actor } from '../cases/case-log.js';
 import { CompanyCasesService } from '../cases/company-cases.service.js';
 import { DispatchCase } from '../cases/dispatch-case.entity.js';
-import { Authority, Community, Station } from '../registry/registry.entities.js';
+import { districtAuthorityId } from '../registry/district-authority.js';
+import { Community, Station } from '../registry/registry.entities.js';
 import { toIncidentView } from './incident.dto.js';
 import type { ConfirmIncidentDto, IncidentNoteDto, IncidentView, OpenIncidentDto } from './incident.dto.js';
-import { IncidentCase, IncidentResident, OutageIncident } from './incident.entity.js';
+import { INCIDENT_STATUS_LABELS, IncidentCase, IncidentResident, OutageIncident } from './incident.entity.js';
 import type { IncidentStatus } from './incident.entity.js';
 
 /** Complaints that point at an outage rather than one flat. */
 export const OUTAGE_CATEGORIES: readonly Category[] = ['heating_cut_off', 'too_cold', 'heating_not_started'];
 
 const MAX_RESTORATION_DAYS = 30;
-const shanghaiTime = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
-
-/** What each affected resident is told, once per incident. */
-export function outageSms(caseNumber: string, communityName: string, cause: string, expected: Date | null): string {
-  const when = expected ? `预计 ${shanghaiTime.format(expected)} 恢复` : '恢复时间待定';
-  return `【供热直通车】您反映的供热问题（工单 ${caseNumber}）：${communityName}所在区域因${cause}暂停供热，供热企业正在抢修，${when}。恢复后工单将自动办结，无需重复反映。`;
-}
 
 /**
  * 大面积停供: an authority opens an incident for stations or communities; open and new cases there
@@ -72,7 +66,7 @@ export class IncidentsService {
       const incident = em.create(OutageIncident, {
         id: randomUUID(),
         status: 'open',
-        authorityId: scope.kind === 'province' ? await this.districtAuthority(em, area.districtCode, area.cityCode) : (scope as { authorityId: string }).authorityId,
+        authorityId: scope.kind === 'province' ? await districtAuthorityId(em, area.districtCode, area.cityCode) : (scope as { authorityId: string }).authorityId,
         cityCode: area.cityCode,
         districtCode: area.districtCode,
         title: dto.title.trim(),
@@ -162,15 +156,14 @@ export class IncidentsService {
 
   /** N households under one station within T minutes → a proposed incident (one per station at a time). */
   private async detect(em: EntityManager, c: DispatchCase): Promise<void> {
-    const community = await em.findOneBy(Community, { id: c.communityId! });
-    if (!community) return;
-    const station = await em.findOneBy(Station, { id: community.stationId });
+    // Every heating complaint passes here: the common case (below the threshold) costs two statements.
+    const [station]: Array<{ id: string; name: string; districtCode: string; companyId: string }> = await em.query(
+      `SELECT s.id, s.name, s.district_code AS "districtCode", s.company_id AS "companyId"
+         FROM community m JOIN station s ON s.id = m.station_id WHERE m.id = $1`,
+      [c.communityId],
+    );
     if (!station) return;
     const { households, windowMinutes } = this.config.outageSuspect;
-    // Two cases of one station dispatched at once must not propose two incidents.
-    await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`incident|${station.id}`]);
-    const [active] = await em.query(`SELECT id FROM outage_incident WHERE status IN ('proposed', 'open') AND $1 = ANY(station_ids) LIMIT 1`, [station.id]);
-    if (active) return;
     const since = new Date(this.clock.now().getTime() - windowMinutes * 60_000);
     const [{ n }] = await em.query(
       `SELECT count(DISTINCT d.phone)::int AS n FROM dispatch_case d JOIN community m ON m.id = d.community_id
@@ -178,6 +171,11 @@ export class IncidentsService {
       [station.id, since, [...OUTAGE_CATEGORIES]],
     );
     if (n < households) return;
+    // Two cases of one station dispatched at once must not propose two incidents: under the lock,
+    // the check sees an incident another transaction proposed and committed meanwhile.
+    await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`incident|${station.id}`]);
+    const [active] = await em.query(`SELECT id FROM outage_incident WHERE status IN ('proposed', 'open') AND $1 = ANY(station_ids) LIMIT 1`, [station.id]);
+    if (active) return;
     const communities = await em.findBy(Community, { stationId: station.id });
     const now = this.clock.now();
     await em.insert(OutageIncident, {
@@ -243,7 +241,7 @@ export class IncidentsService {
     return this.dataSource.transaction(async (em) => {
       const incident = await this.visible(em, scope, id, true);
       if (!allowed.includes(incident.status)) {
-        throw new AppError('INCIDENT_STATE_CONFLICT', `停供事件当前状态为“${incident.status}”，不能执行此操作`, 409);
+        throw new AppError('INCIDENT_STATE_CONFLICT', `停供事件当前状态为“${INCIDENT_STATUS_LABELS[incident.status]}”，不能执行此操作`, 409);
       }
       await change(em, incident, actorOf(principal));
       return this.view(em, incident);
@@ -300,11 +298,6 @@ export class IncidentsService {
     return expected;
   }
 
-  private async districtAuthority(em: EntityManager, districtCode: string, cityCode: string): Promise<string> {
-    const county = await em.findOneBy(Authority, { regionCode: districtCode });
-    if (county) return county.id;
-    return (await em.findOneBy(Authority, { regionCode: cityCode }))?.id ?? `AU${cityCode}`;
-  }
 
   private async view(em: EntityManager, i: OutageIncident): Promise<IncidentView> {
     const [{ cases, residents }] = await em.query(

@@ -25,7 +25,3 @@ export function codeMatches(key: Buffer, verificationId: string, candidate: stri
   const b = Buffer.from(storedHash, 'hex');
   return a.length === b.length && timingSafeEqual(a, b);
 }
-
-export function verificationSms(code: string): string {
-  return `【供热直通车】您的验证码是 ${code}，5 分钟内有效。请勿告诉他人；工作人员不会向您索要验证码。`;
-}

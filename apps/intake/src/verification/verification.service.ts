@@ -6,7 +6,7 @@ import { DataSource, MoreThanOrEqual } from 'typeorm';
 import { AppError, CLOCK, KeyRing, maskPhone, normalizeMainlandMobile, SHANGHAI, SmsSender, TokenService } from '#shared';
 import type { Clock } from '#shared';
 import { PhoneVerification } from './phone-verification.entity.js';
-import { codeMatches, hashCode, newCode, VERIFICATION_RULES as RULES, verificationSms } from './verification-rules.js';
+import { codeMatches, hashCode, newCode, VERIFICATION_RULES as RULES } from './verification-rules.js';
 
 export interface CodeRequested {
   verificationId: string;
