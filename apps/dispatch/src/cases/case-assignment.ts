@@ -3,8 +3,8 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, naturalDayDeadline, Outbox } from '#shared';
 import type { Clock } from '#shared';
 import type { Company } from '../registry/registry.entities.js';
-import { logAction } from './case-log.js';
-import type { Actor } from './case-log.js';
+import { logActions } from './case-log.js';
+import type { Actor, LogEntry } from './case-log.js';
 import { caseForCompany, CompanyNotifier } from './company-notifier.js';
 import { DispatchCase } from './dispatch-case.entity.js';
 import type { Complexity } from './dispatch-case.entity.js';
@@ -14,6 +14,27 @@ export const DEADLINE_DAYS: Record<Complexity, number> = { general: 3, complex: 
 
 /** The on-time dispatch limit: a case should reach its company within 2 hours of intake. */
 export const DISPATCH_LIMIT_MS = 2 * 3600 * 1000;
+
+/** Who the case goes to: the company and the authority it answers to. */
+export type AssignedCompany = Pick<Company, 'id' | 'authorityId'>;
+
+export interface AssignHow {
+  method: 'auto' | 'manual';
+  reason: string;
+  actor: Actor;
+  action: string;
+  detail?: Record<string, unknown>;
+}
+
+/** A case handed to a company, worked out but not yet written: the case as it becomes, and its log step. */
+export interface Assignment {
+  before: DispatchCase;
+  updated: DispatchCase;
+  changes: Partial<DispatchCase>;
+  company: AssignedCompany;
+  how: AssignHow;
+  log: LogEntry;
+}
 
 /**
  * Hands a case to a company — by the router, by the authority's manual dispatch, or on a decided
@@ -28,12 +49,17 @@ export class CaseAssignment {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  async assign(
-    em: EntityManager,
-    c: DispatchCase,
-    company: Company,
-    how: { method: 'auto' | 'manual'; reason: string; actor: Actor; action: string; detail?: Record<string, unknown> },
-  ): Promise<DispatchCase> {
+  /** Assigns a stored case: updates it, logs the step, publishes the event and queues the webhook. */
+  async assign(em: EntityManager, c: DispatchCase, company: AssignedCompany, how: AssignHow): Promise<DispatchCase> {
+    const a = this.plan(c, company, how);
+    await em.update(DispatchCase, { id: c.id }, a.changes);
+    await logActions(em, [a.log]);
+    await this.announce(em, a);
+    return a.updated;
+  }
+
+  /** Works out the assignment (deadline from now, natural days in Asia/Shanghai); nothing is written. */
+  plan(c: DispatchCase, company: AssignedCompany, how: AssignHow): Assignment {
     const now = this.clock.now();
     const dueAt = naturalDayDeadline(now, DEADLINE_DAYS[c.complexity]);
     const previousCompanyId = c.companyId;
@@ -50,27 +76,37 @@ export class CaseAssignment {
       routingReason: how.reason,
       updatedAt: now,
     };
-    await em.update(DispatchCase, { id: c.id }, changes);
-    const updated = { ...c, ...changes } as DispatchCase;
-    await logAction(em, c.id, how.actor, now, how.action, {
-      from: c.status,
-      to: 'dispatched',
-      detail: { companyId: company.id, reason: how.reason, dueAt: dueAt.toISOString(), ...(previousCompanyId ? { previousCompanyId } : {}), ...how.detail },
-    });
-    await this.outbox.add(em, 'case.dispatched', {
+    const log: LogEntry = {
       caseId: c.id,
-      caseNumber: c.caseNumber,
+      actor: how.actor,
+      at: now,
+      action: how.action,
+      change: {
+        from: c.status,
+        to: 'dispatched',
+        detail: { companyId: company.id, reason: how.reason, dueAt: dueAt.toISOString(), ...(previousCompanyId ? { previousCompanyId } : {}), ...how.detail },
+      },
+    };
+    return { before: c, updated: { ...c, ...changes } as DispatchCase, changes, company, how, log };
+  }
+
+  /** The assignment's `case.dispatched` event (outbox) and the company's webhook, in the caller's transaction. */
+  async announce(em: EntityManager, a: Assignment): Promise<void> {
+    const { before, updated, company, how } = a;
+    const previousCompanyId = before.companyId;
+    await this.outbox.add(em, 'case.dispatched', {
+      caseId: updated.id,
+      caseNumber: updated.caseNumber,
       companyId: company.id,
       authorityId: company.authorityId,
-      cityCode: c.cityCode,
+      cityCode: updated.cityCode,
       method: how.method,
       reason: how.reason,
-      receivedAt: c.receivedAt.toISOString(),
-      dispatchedAt: now.toISOString(),
-      dueAt: dueAt.toISOString(),
+      receivedAt: updated.receivedAt.toISOString(),
+      dispatchedAt: (updated.dispatchedAt as Date).toISOString(),
+      dueAt: (updated.dueAt as Date).toISOString(),
       ...(previousCompanyId && previousCompanyId !== company.id ? { previousCompanyId } : {}),
     });
-    await this.notifier.notify(em, company.id, c.id, 'case.dispatched', caseForCompany(updated));
-    return updated;
+    await this.notifier.notify(em, company.id, updated.id, 'case.dispatched', caseForCompany(updated));
   }
 }

@@ -3,12 +3,12 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK } from '#shared';
 import type { Clock, ComplaintReceivedV1 } from '#shared';
 import { IncidentsService } from '../incidents/incidents.service.js';
-import { districtAuthorityId } from '../registry/district-authority.js';
 import { Company } from '../registry/registry.entities.js';
 import type { RoutingDecision } from '../routing/case-router.js';
 import { CommunityIndexHolder } from '../routing/community-index.holder.js';
 import { CaseAssignment, DISPATCH_LIMIT_MS } from './case-assignment.js';
-import { logAction, SYSTEM } from './case-log.js';
+import { logActions, SYSTEM } from './case-log.js';
+import type { LogEntry } from './case-log.js';
 import { DispatchCase } from './dispatch-case.entity.js';
 import type { RoutingRecord } from './dispatch-case.entity.js';
 
@@ -22,9 +22,15 @@ export class CaseDispatcher {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
+  /**
+   * The hot path of every complaint: the case is written once, already assigned, with its log
+   * steps in one statement, its event, its webhook (one statement, leased for sending straight
+   * after commit) and the outage check (one statement below the threshold). Registry look-ups
+   * come from the in-memory snapshot.
+   */
   async dispatch(em: EntityManager, complaint: ComplaintReceivedV1): Promise<DispatchCase> {
-    const index = await this.communities.current(em);
-    const decision = index.route({
+    const registry = await this.communities.snapshot(em);
+    const decision = registry.index.route({
       communityName: complaint.communityName,
       districtCode: complaint.address.districtCode,
       namedCompanyId: complaint.namedCompanyId,
@@ -46,7 +52,7 @@ export class CaseDispatcher {
       daysWithoutHeat: complaint.daysWithoutHeat ?? null,
       status: 'awaiting_manual_dispatch',
       companyId: null,
-      authorityId: await districtAuthorityId(em, complaint.address.districtCode, complaint.address.cityCode),
+      authorityId: registry.districtAuthority(complaint.address.districtCode, complaint.address.cityCode),
       communityId: decision.kind === 'company' ? decision.communityId : null,
       routingReason: decision.reason,
       routing: routingRecord(decision),
@@ -72,24 +78,33 @@ export class CaseDispatcher {
       incidentId: null,
       updatedAt: now,
     };
-    await em.insert(DispatchCase, c);
-    await logAction(em, c.id, SYSTEM, now, 'received', { to: c.status, detail: { channel: complaint.channel } });
+    const received: LogEntry = { caseId: c.id, actor: SYSTEM, at: now, action: 'received', change: { to: c.status, detail: { channel: complaint.channel } } };
     if (decision.kind === 'manual') {
-      await logAction(em, c.id, SYSTEM, now, 'queued_for_manual_dispatch', {
-        from: c.status,
-        to: c.status,
-        detail: { reason: decision.reason, authorityId: c.authorityId, ...c.routing },
-      });
+      await em.insert(DispatchCase, c);
+      await logActions(em, [
+        received,
+        {
+          caseId: c.id,
+          actor: SYSTEM,
+          at: now,
+          action: 'queued_for_manual_dispatch',
+          change: { from: c.status, to: c.status, detail: { reason: decision.reason, authorityId: c.authorityId, ...c.routing } },
+        },
+      ]);
       return c;
     }
-    const company = await em.findOneByOrFail(Company, { id: decision.companyId });
-    const assigned = await this.assignment.assign(em, c, company, {
+    const authorityId = registry.companyAuthority(decision.companyId) ?? (await em.findOneByOrFail(Company, { id: decision.companyId })).authorityId;
+    const assignment = this.assignment.plan(c, { id: decision.companyId, authorityId }, {
       method: 'auto',
       reason: decision.reason,
       actor: SYSTEM,
       action: 'routed',
       detail: { communityId: decision.communityId, ...c.routing, ...(c.correctedNamedCompanyId ? { correctedNamedCompanyId: c.correctedNamedCompanyId } : {}) },
     });
+    const assigned = assignment.updated;
+    await em.insert(DispatchCase, assigned);
+    await logActions(em, [received, assignment.log]);
+    await this.assignment.announce(em, assignment);
     // Under an open outage incident the case joins it; enough complaints under one station propose one.
     await this.incidents.onCaseRouted(em, assigned);
     return assigned;

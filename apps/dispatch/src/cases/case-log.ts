@@ -15,25 +15,42 @@ export function actorOf(principal: Principal): Actor {
   return { role, id: principal.unitId ? `${principal.unitId}/${principal.sub}` : principal.sub };
 }
 
+/** What changed in one step: status from/to and the step's details. */
+export interface ActionChange {
+  from?: string | null;
+  to?: string | null;
+  detail?: Record<string, unknown>;
+}
+
+/** One step of a case's action log. */
+export interface LogEntry {
+  caseId: string;
+  actor: Actor;
+  at: Date;
+  action: string;
+  change?: ActionChange;
+}
+
 /** Appends one step to a case's action log, in the caller's transaction. */
-export async function logAction(
-  em: EntityManager,
-  caseId: string,
-  actor: Actor,
-  at: Date,
-  action: string,
-  change: { from?: string | null; to?: string | null; detail?: Record<string, unknown> } = {},
-): Promise<void> {
-  await em.insert(CaseAction, {
-    caseId,
-    at,
-    actorRole: actor.role,
-    actorId: actor.id,
-    action,
-    fromStatus: change.from ?? null,
-    toStatus: change.to ?? null,
-    detail: (change.detail ?? {}) as never,
-  });
+export async function logAction(em: EntityManager, caseId: string, actor: Actor, at: Date, action: string, change: ActionChange = {}): Promise<void> {
+  await logActions(em, [{ caseId, actor, at, action, change }]);
+}
+
+/** Appends several steps in one statement, in the given order. */
+export async function logActions(em: EntityManager, entries: LogEntry[]): Promise<void> {
+  await em.insert(
+    CaseAction,
+    entries.map(({ caseId, actor, at, action, change = {} }) => ({
+      caseId,
+      at,
+      actorRole: actor.role,
+      actorId: actor.id,
+      action,
+      fromStatus: change.from ?? null,
+      toStatus: change.to ?? null,
+      detail: (change.detail ?? {}) as never,
+    })),
+  );
 }
 
 /** What each action is called in a case's timeline. */

@@ -145,32 +145,35 @@ export class IncidentsService {
    */
   async onCaseRouted(em: EntityManager, c: DispatchCase): Promise<void> {
     if (!c.communityId) return;
-    const [open] = await em.query(`SELECT id FROM outage_incident WHERE status = 'open' AND $1 = ANY(community_ids) ORDER BY opened_at LIMIT 1`, [c.communityId]);
-    if (open) {
-      const incident = await em.findOneByOrFail(OutageIncident, { id: open.id });
+    // Every routed case passes here: one statement finds an open incident of its community and,
+    // for a heating complaint, counts the recent households under its station (the case itself included).
+    const { households, windowMinutes } = this.config.outageSuspect;
+    const since = new Date(this.clock.now().getTime() - windowMinutes * 60_000);
+    const [found]: Array<{ openId: string | null; id: string | null; name: string; districtCode: string; companyId: string; active: boolean; n: number | null }> = await em.query(
+      `SELECT (SELECT i.id FROM outage_incident i WHERE i.status = 'open' AND m.id = ANY(i.community_ids) ORDER BY i.opened_at LIMIT 1) AS "openId",
+              s.id, s.name, s.district_code AS "districtCode", s.company_id AS "companyId",
+              EXISTS (SELECT 1 FROM outage_incident a WHERE a.status IN ('proposed', 'open') AND s.id = ANY(a.station_ids)) AS active,
+              CASE WHEN $2 THEN (
+                SELECT count(DISTINCT d.phone)::int FROM dispatch_case d JOIN community dm ON dm.id = d.community_id
+                 WHERE dm.station_id = s.id AND d.received_at >= $3 AND d.category = ANY($4)) END AS n
+         FROM community m LEFT JOIN station s ON s.id = m.station_id
+        WHERE m.id = $1`,
+      [c.communityId, OUTAGE_CATEGORIES.includes(c.category), since, [...OUTAGE_CATEGORIES]],
+    );
+    if (!found) return;
+    if (found.openId) {
+      const incident = await em.findOneByOrFail(OutageIncident, { id: found.openId });
       await this.link(em, incident, c, SYSTEM, this.clock.now());
       return;
     }
-    if (OUTAGE_CATEGORIES.includes(c.category)) await this.detect(em, c);
+    // Below the threshold, or the station already has an incident: nothing to propose.
+    if (found.id === null || found.active || found.n === null || found.n < households) return;
+    await this.propose(em, c, { id: found.id, name: found.name, districtCode: found.districtCode, companyId: found.companyId }, found.n);
   }
 
   /** N households under one station within T minutes → a proposed incident (one per station at a time). */
-  private async detect(em: EntityManager, c: DispatchCase): Promise<void> {
-    // Every heating complaint passes here: the common case (below the threshold) costs two statements.
-    const [station]: Array<{ id: string; name: string; districtCode: string; companyId: string }> = await em.query(
-      `SELECT s.id, s.name, s.district_code AS "districtCode", s.company_id AS "companyId"
-         FROM community m JOIN station s ON s.id = m.station_id WHERE m.id = $1`,
-      [c.communityId],
-    );
-    if (!station) return;
+  private async propose(em: EntityManager, c: DispatchCase, station: { id: string; name: string; districtCode: string; companyId: string }, n: number): Promise<void> {
     const { households, windowMinutes } = this.config.outageSuspect;
-    const since = new Date(this.clock.now().getTime() - windowMinutes * 60_000);
-    const [{ n }] = await em.query(
-      `SELECT count(DISTINCT d.phone)::int AS n FROM dispatch_case d JOIN community m ON m.id = d.community_id
-        WHERE m.station_id = $1 AND d.received_at >= $2 AND d.category = ANY($3)`,
-      [station.id, since, [...OUTAGE_CATEGORIES]],
-    );
-    if (n < households) return;
     // Two cases of one station dispatched at once must not propose two incidents: under the lock,
     // the check sees an incident another transaction proposed and committed meanwhile.
     await em.query(`SELECT pg_advisory_xact_lock(hashtext($1))`, [`incident|${station.id}`]);

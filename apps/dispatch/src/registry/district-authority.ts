@@ -1,10 +1,17 @@
 import type { EntityManager } from 'typeorm';
-import { Authority } from './registry.entities.js';
 
-/** The authority that supervises a district: its own county authority, else the city's. */
+/**
+ * The authority that supervises a district: its own county authority, else the city's (else the
+ * city authority's conventional id). `authorityOf` answers the authority whose region is a code.
+ */
+export function pickDistrictAuthority(authorityOf: (regionCode: string) => string | undefined, districtCode: string, cityCode: string): string {
+  return authorityOf(districtCode) ?? authorityOf(cityCode) ?? `AU${cityCode}`;
+}
+
+/** `pickDistrictAuthority` read from the registry tables. */
 export async function districtAuthorityId(em: EntityManager, districtCode: string, cityCode: string): Promise<string> {
-  const county = await em.findOneBy(Authority, { regionCode: districtCode });
-  if (county) return county.id;
-  const city = await em.findOneBy(Authority, { regionCode: cityCode });
-  return city?.id ?? `AU${cityCode}`;
+  const rows: Array<{ id: string; region_code: string }> = await em.query(`SELECT id, region_code FROM authority WHERE region_code = ANY($1::text[])`, [
+    [districtCode, cityCode],
+  ]);
+  return pickDistrictAuthority((code) => rows.find((r) => r.region_code === code)?.id, districtCode, cityCode);
 }

@@ -1,36 +1,60 @@
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
+import { pickDistrictAuthority } from '../registry/district-authority.js';
 import { Community } from '../registry/registry.entities.js';
 import { CommunityIndex } from './community-index.js';
 
-/** How long an index may serve before it is rebuilt (registry changes made by another replica show up within this). */
+/** How long a snapshot may serve before it is rebuilt (registry changes made by another replica show up within this). */
 export const INDEX_MAX_AGE_MS = 60_000;
+
+/** What routing a new case needs from the registry, held in memory. */
+export interface RegistrySnapshot {
+  index: CommunityIndex;
+  /** The authority a company answers to; undefined for a company not in the snapshot. */
+  companyAuthority(companyId: string): string | undefined;
+  /** The authority that supervises a district (county, else city). */
+  districtAuthority(districtCode: string, cityCode: string): string;
+}
 
 /**
  * The in-memory routing index over the whole registry (all districts: the router checks whether a
- * name belongs to another district). Built on first use, rebuilt after a registry import in this
- * process (`invalidate`) and at most a minute after a change made elsewhere.
+ * name belongs to another district), with the companies' and regions' authorities. Built on first
+ * use, rebuilt after a registry import in this process (`invalidate`) and at most a minute after a
+ * change made elsewhere.
  */
 @Injectable()
 export class CommunityIndexHolder {
-  private index?: CommunityIndex;
+  private snapshotValue?: RegistrySnapshot;
   private builtAt = 0;
 
   constructor(private readonly dataSource: DataSource) {}
 
   /** The current index; `em` when called inside a transaction (embedded mode has one connection). */
   async current(em: EntityManager = this.dataSource.manager): Promise<CommunityIndex> {
-    const now = Date.now();
-    if (!this.index || now - this.builtAt > INDEX_MAX_AGE_MS) {
-      this.index = CommunityIndex.build(await em.find(Community));
-      this.builtAt = now;
-    }
-    return this.index;
+    return (await this.snapshot(em)).index;
   }
 
-  /** The registry changed: the next routing decision uses a fresh index. */
+  async snapshot(em: EntityManager = this.dataSource.manager): Promise<RegistrySnapshot> {
+    const now = Date.now();
+    if (!this.snapshotValue || now - this.builtAt > INDEX_MAX_AGE_MS) {
+      const communities = await em.find(Community);
+      const companies: Array<{ id: string; authority_id: string }> = await em.query(`SELECT id, authority_id FROM company`);
+      const authorities: Array<{ id: string; region_code: string }> = await em.query(`SELECT id, region_code FROM authority`);
+      const companyAuthority = new Map(companies.map((c) => [c.id, c.authority_id]));
+      const byRegion = new Map(authorities.map((a) => [a.region_code, a.id]));
+      this.snapshotValue = {
+        index: CommunityIndex.build(communities),
+        companyAuthority: (id) => companyAuthority.get(id),
+        districtAuthority: (district, city) => pickDistrictAuthority((code) => byRegion.get(code), district, city),
+      };
+      this.builtAt = now;
+    }
+    return this.snapshotValue;
+  }
+
+  /** The registry changed: the next routing decision uses a fresh snapshot. */
   invalidate(): void {
-    this.index = undefined;
+    this.snapshotValue = undefined;
   }
 }

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { BeforeApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
 import { Webhook } from 'standardwebhooks';
@@ -6,6 +7,7 @@ import type { EntityManager } from 'typeorm';
 import type { Agent } from 'undici';
 import { CLOCK, WorkLoop } from '#shared';
 import type { Clock } from '#shared';
+import { DeliveredBatch } from './delivered-batch.js';
 import { WebhookAttempt } from './webhook-delivery.entity.js';
 import type { DeliveryStatus } from './webhook-delivery.entity.js';
 import { WebhookEndpoints } from './webhook-endpoints.js';
@@ -19,8 +21,8 @@ import { createGuardedAgent } from './webhook-target-guard.js';
 
 export const WEBHOOK_USER_AGENT = 'HeatingExpressLane-Webhooks/1.0';
 
-/** A claimed delivery with its company's endpoint, as read when it was claimed. */
-interface ClaimedDelivery {
+/** A claimed delivery with its company's endpoint, as read when it was claimed (or queued). */
+export interface ClaimedDelivery {
   id: string;
   company_id: string;
   event_type: string;
@@ -31,10 +33,20 @@ interface ClaimedDelivery {
   webhook_disabled_reason: string | null;
 }
 
+/** A delivery leased to this process when it was queued; it goes out from memory, without a claim. */
+export interface FreshDelivery extends ClaimedDelivery {
+  leasedUntil: Date;
+}
+
 interface InFlight {
   companyId: string;
   done: Promise<void>;
 }
+
+/** Fresh deliveries one company may have waiting in memory; beyond that they are left to the claim loop. */
+const READY_PER_COMPANY = 200;
+/** A waiting fresh delivery whose lease has less than this left beyond the request budget is re-leased first. */
+const LEASE_MARGIN_MS = 10_000;
 
 /** Chinese reason shown to the company (GET /api/v1/companies/me/webhook) when a 410 disabled its endpoint. */
 export function goneReasonZh(at: Date): string {
@@ -45,20 +57,34 @@ export function goneReasonZh(at: Date): string {
  * Delivers company webhooks by the Standard Webhooks spec (webhook-id, webhook-timestamp,
  * webhook-signature v1 HMAC-SHA256) and records every attempt.
  *
- * Isolation: claimed deliveries run as independent in-flight tasks (at most `concurrency` in all,
- * `perCompanyConcurrency` per company, counted from the leases in the database so it holds across
- * replicas); the loop keeps claiming while others are in flight, so a slow or failing company only
- * ever occupies its own slot. Order: a company's deliveries are claimed oldest first, and a
- * delivery never goes out while an older delivery of the same case is still pending.
+ * Two ways in. A delivery queued by this process is leased to it in the same statement that
+ * stores it (`WebhookOutbox.queue`), and is handed over in memory once the transaction commits
+ * (`offer`): no claim round trip on the hot path. Everything else — retries, redeliveries, a
+ * delivery that must wait for an older one of its case, deliveries whose process died before
+ * sending — is claimed from the table by the poll loop (SKIP LOCKED, leases expire, so nothing
+ * is lost when a process dies).
+ *
+ * Isolation: deliveries run as independent in-flight tasks (at most `concurrency` in all,
+ * `perCompanyConcurrency` per company); a slow or failing company only ever occupies its own
+ * slots. Order: a company's deliveries go out in the order they were queued (claimed ones oldest
+ * first), and a delivery never goes out while an older delivery of the same case is still pending.
+ * Successful attempts are recorded in batches (`DeliveredBatch`); failures one by one.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
   private readonly logger = new Logger('WebhookDispatcher');
   private readonly loop: WorkLoop;
   private readonly inFlight = new Map<string, InFlight>();
+  /** Per company, in flight in this process. */
+  private readonly busy = new Map<string, number>();
+  /** Per company, fresh deliveries waiting for a slot, in queue order. */
+  private readonly ready = new Map<string, FreshDelivery[]>();
+  private readonly delivered: DeliveredBatch;
   private readonly agents = new Map<boolean, Agent>();
   private readonly shutdown = new AbortController();
   private claiming: Promise<number> = Promise.resolve(0);
+  /** The last claim filled every free slot: more may be due, so a freed slot claims again at once. */
+  private moreDue = false;
   private stopping = false;
 
   constructor(
@@ -72,24 +98,67 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       maxBackoffMs: 30_000,
       logger: this.logger,
     });
+    this.delivered = new DeliveredBatch(dataSource, () => this.clock.now());
+    // Every request in flight listens for shutdown on this one signal.
+    setMaxListeners(0, this.shutdown.signal);
   }
 
   onApplicationBootstrap(): void {
     this.loop.start();
   }
 
-  /** Stops claiming, aborts requests in flight (their leases are released, no attempt is counted). */
+  /**
+   * Stops claiming, aborts requests in flight (their leases are released, no attempt is counted)
+   * and releases the leases of fresh deliveries still waiting in memory, so another process sends
+   * them at once.
+   */
   async beforeApplicationShutdown(): Promise<void> {
     this.stopping = true;
     this.loop.stop();
     this.shutdown.abort();
+    const waiting = [...this.ready.values()].flat().map((d) => d.id);
+    this.ready.clear();
     await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    if (waiting.length > 0) await this.releaseLeases(waiting);
     await Promise.allSettled([...this.agents.values()].map((a) => a.destroy()));
   }
 
-  /** Deliver soon (a new delivery was committed, or a slot came free). */
+  /** Look for due deliveries soon (a retry or redelivery was scheduled, or a delivery waits for an older one). */
   kick(): void {
     this.loop.kick();
+  }
+
+  /** Until when a delivery queued now is leased to this process (it must outlast one request). */
+  freshLeaseUntil(now: Date): Date {
+    return new Date(now.getTime() + this.leaseMs());
+  }
+
+  /** Fresh deliveries leased to this process at insert, committed now: send them from memory. */
+  offer(deliveries: FreshDelivery[]): void {
+    if (this.stopping) return;
+    const overflow: string[] = [];
+    for (const d of deliveries) {
+      const queue = this.ready.get(d.company_id) ?? [];
+      if (queue.length >= READY_PER_COMPANY) {
+        overflow.push(d.id);
+        continue;
+      }
+      queue.push(d);
+      this.ready.set(d.company_id, queue);
+    }
+    if (overflow.length > 0) void this.releaseLeases(overflow).then(() => this.loop.kick());
+    this.launchReady();
+  }
+
+  /**
+   * The company's endpoint changed (set again, or disabled by a 410): fresh deliveries waiting in
+   * memory carry the old URL and secret, so they go back to the table (leases released) and are
+   * claimed with the endpoint as it is now.
+   */
+  async forgetCompany(companyId: string): Promise<void> {
+    const waiting = this.ready.get(companyId) ?? [];
+    this.ready.delete(companyId);
+    if (waiting.length > 0) await this.releaseLeases(waiting.map((d) => d.id));
   }
 
   /** Deliveries in flight in this process (for tests and ops). */
@@ -97,15 +166,34 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     return this.inFlight.size;
   }
 
-  /** Claims and attempts every due delivery, and waits until none is due or in flight (tests, after moving the clock). */
+  /** Claims and attempts every due delivery, and waits until none is due, waiting or in flight (tests, after moving the clock). */
   async deliverDue(): Promise<number> {
     let total = 0;
     for (;;) {
-      const launched = await this.pump();
+      const launched = this.launchReady() + (await this.pump());
       total += launched;
-      if (launched === 0 && this.inFlight.size === 0) return total;
-      await Promise.race([...this.inFlight.values()].map((f) => f.done));
+      if (launched === 0 && this.inFlight.size === 0 && this.ready.size === 0) return total;
+      if (this.inFlight.size > 0) await Promise.race([...this.inFlight.values()].map((f) => f.done));
     }
+  }
+
+  /** Sends waiting fresh deliveries while slots are free, one company after another; returns how many. */
+  private launchReady(): number {
+    let launched = 0;
+    let progressed = true;
+    while (progressed && !this.stopping) {
+      progressed = false;
+      for (const [companyId, queue] of this.ready) {
+        if (this.inFlight.size >= this.settings.concurrency) return launched;
+        if ((this.busy.get(companyId) ?? 0) >= this.perCompany()) continue;
+        const next = queue.shift() as FreshDelivery;
+        if (queue.length === 0) this.ready.delete(companyId);
+        this.launch(next, true);
+        launched++;
+        progressed = true;
+      }
+    }
+    return launched;
   }
 
   /** One claim at a time in this process; returns how many deliveries were launched. */
@@ -120,8 +208,17 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const free = this.settings.concurrency - this.inFlight.size;
     if (free <= 0) return 0;
     const claimed = await this.claim(free);
-    for (const delivery of claimed) this.launch(delivery);
+    this.moreDue = claimed.length === free;
+    for (const delivery of claimed) this.launch(delivery, false);
     return claimed.length;
+  }
+
+  private leaseMs(): number {
+    return Math.max(this.settings.leaseMs, this.settings.timeoutMs + 30_000);
+  }
+
+  private perCompany(): number {
+    return Math.max(1, this.settings.perCompanyConcurrency);
   }
 
   /**
@@ -132,7 +229,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
    */
   private async claim(limit: number): Promise<ClaimedDelivery[]> {
     const now = this.clock.now();
-    const leaseMs = Math.max(this.settings.leaseMs, this.settings.timeoutMs + 30_000);
+    const leaseMs = this.leaseMs();
+    // Fresh deliveries waiting in memory stay this process's even if their lease ran out meanwhile.
+    const mine = [...this.inFlight.keys(), ...[...this.ready.values()].flat().map((d) => d.id)];
     return this.dataSource.transaction(async (em) => {
       const rows: Array<{ id: string }> = await em.query(
         `WITH leased AS (
@@ -155,7 +254,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
           ORDER BY c.slot, d.next_attempt_at, d.seq
           LIMIT $4
           FOR UPDATE OF d SKIP LOCKED`,
-        [now, Math.max(1, this.settings.perCompanyConcurrency), [...this.inFlight.keys()], limit],
+        [now, this.perCompany(), mine, limit],
       );
       if (rows.length === 0) return [];
       const ids = rows.map((r) => r.id);
@@ -170,17 +269,44 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     });
   }
 
-  private launch(delivery: ClaimedDelivery): void {
-    const done = this.attempt(delivery)
+  private launch(delivery: ClaimedDelivery | FreshDelivery, fresh: boolean): void {
+    const company = delivery.company_id;
+    this.busy.set(company, (this.busy.get(company) ?? 0) + 1);
+    const done = (fresh ? this.attemptFresh(delivery as FreshDelivery) : this.attempt(delivery))
       .catch((error: unknown) => {
         // The lease runs out and the delivery is tried again; nothing is lost.
-        this.logger.error(`webhook ${delivery.id} to company ${delivery.company_id}: could not record the attempt: ${(error as Error).message}`);
+        this.logger.error(`webhook ${delivery.id} to company ${company}: could not record the attempt: ${(error as Error).message}`);
       })
       .finally(() => {
         this.inFlight.delete(delivery.id);
-        if (!this.stopping) this.loop.kick();
+        const left = (this.busy.get(company) ?? 1) - 1;
+        if (left > 0) this.busy.set(company, left);
+        else this.busy.delete(company);
+        if (this.stopping) return;
+        this.launchReady();
+        if (this.moreDue) this.loop.kick();
       });
-    this.inFlight.set(delivery.id, { companyId: delivery.company_id, done });
+    this.inFlight.set(delivery.id, { companyId: company, done });
+  }
+
+  /** A fresh delivery that waited in memory long enough for its lease to run short is re-leased first (unless another process took it). */
+  private async attemptFresh(delivery: FreshDelivery): Promise<void> {
+    const now = this.clock.now();
+    if (delivery.leasedUntil.getTime() - now.getTime() < this.settings.timeoutMs + LEASE_MARGIN_MS) {
+      const renewed = await modifyReturning(
+        this.dataSource.manager,
+        `UPDATE webhook_delivery SET leased_until = $3 WHERE id = $1 AND status = 'pending' AND leased_until = $2 RETURNING id`,
+        [delivery.id, delivery.leasedUntil, this.freshLeaseUntil(now)],
+      );
+      if (renewed.length === 0) return;
+    }
+    await this.attempt(delivery);
+  }
+
+  private async releaseLeases(ids: string[]): Promise<void> {
+    await this.dataSource
+      .query(`UPDATE webhook_delivery SET leased_until = NULL WHERE id = ANY($1::text[]) AND status = 'pending'`, [ids])
+      .catch((error: unknown) => this.logger.warn(`could not release ${ids.length} webhook leases (they run out by themselves): ${(error as Error).message}`));
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
@@ -238,6 +364,10 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /** Logs the attempt and moves the delivery on: delivered, retry later, failed for good, or endpoint gone. */
   private async record(delivery: ClaimedDelivery, url: string, attemptAt: Date, outcome: PostOutcome): Promise<void> {
+    if (outcome.error === null) {
+      const recorded = await this.delivered.add({ deliveryId: delivery.id, attemptAt, statusCode: outcome.statusCode, durationMs: outcome.durationMs });
+      if (recorded) return;
+    }
     const now = this.clock.now();
     let disabled: { failed: number } | undefined;
     let gaveUp: { attempts: number } | undefined;
@@ -285,6 +415,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       }
     });
     if (disabled) {
+      await this.forgetCompany(delivery.company_id);
       this.logger.warn(
         `webhook endpoint of company ${delivery.company_id} disabled: ${new URL(url).origin} answered 410 Gone; ` +
           `${disabled.failed} more pending deliveries marked failed; it is re-enabled when the company sets its webhook again`,

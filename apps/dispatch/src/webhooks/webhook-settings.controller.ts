@@ -85,6 +85,7 @@ export class WebhookSettingsController {
     const companyId = principal.unitId ?? '';
     if (!(await this.endpoints.set(companyId, dto.url, secret))) throw companyNotFound();
     this.logger.log(`company ${companyId} set its webhook endpoint (${new URL(dto.url).origin})`);
+    await this.dispatcher.forgetCompany(companyId);
     this.dispatcher.kick();
     return { url: dto.url, secret };
   }
