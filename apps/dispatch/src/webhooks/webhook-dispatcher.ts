@@ -68,7 +68,8 @@ export function goneReasonZh(at: Date): string {
  * `perCompanyConcurrency` per company); a slow or failing company only ever occupies its own
  * slots. Order: a company's deliveries go out in the order they were queued (claimed ones oldest
  * first), and a delivery never goes out while an older delivery of the same case is still pending.
- * Successful attempts are recorded in batches (`DeliveredBatch`); failures one by one.
+ * A successful attempt frees its slot as soon as the receiver has answered and is recorded in the
+ * background, in batches (`DeliveredBatch`); a failure is recorded before its slot is freed.
  */
 @Injectable()
 export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicationShutdown {
@@ -80,6 +81,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
   /** Per company, fresh deliveries waiting for a slot, in queue order. */
   private readonly ready = new Map<string, FreshDelivery[]>();
   private readonly delivered: DeliveredBatch;
+  /** Successful attempts being recorded (their slots are already free). */
+  private readonly recording = new Set<Promise<void>>();
   private readonly agents = new Map<boolean, Agent>();
   private readonly shutdown = new AbortController();
   private claiming: Promise<number> = Promise.resolve(0);
@@ -119,6 +122,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     const waiting = [...this.ready.values()].flat().map((d) => d.id);
     this.ready.clear();
     await Promise.allSettled([...this.inFlight.values()].map((f) => f.done));
+    await Promise.allSettled([...this.recording]);
     if (waiting.length > 0) await this.releaseLeases(waiting);
     await Promise.allSettled([...this.agents.values()].map((a) => a.destroy()));
   }
@@ -172,7 +176,11 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     for (;;) {
       const launched = this.launchReady() + (await this.pump());
       total += launched;
-      if (launched === 0 && this.inFlight.size === 0 && this.ready.size === 0) return total;
+      if (launched === 0 && this.inFlight.size === 0 && this.ready.size === 0) {
+        if (this.recording.size === 0) return total;
+        await Promise.allSettled([...this.recording]);
+        continue;
+      }
       if (this.inFlight.size > 0) await Promise.race([...this.inFlight.values()].map((f) => f.done));
     }
   }
@@ -348,7 +356,26 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       await this.dataSource.query(`UPDATE webhook_delivery SET leased_until = NULL WHERE id = $1`, [delivery.id]).catch(() => undefined);
       return;
     }
+    if (outcome.error === null) {
+      // Delivered: the slot is free for the company's next message now; the attempt is recorded in
+      // the background (if that fails, the lease runs out and the message is sent again: at least once).
+      this.track(this.recordDelivered(delivery, url, attemptAt, outcome));
+      return;
+    }
     await this.record(delivery, url, attemptAt, outcome);
+  }
+
+  /** A successful attempt, recorded with others in one statement (or alone if the delivery was settled meanwhile). */
+  private async recordDelivered(delivery: ClaimedDelivery, url: string, attemptAt: Date, outcome: PostOutcome): Promise<void> {
+    const batched = await this.delivered.add({ deliveryId: delivery.id, attemptAt, statusCode: outcome.statusCode, durationMs: outcome.durationMs });
+    if (!batched) await this.record(delivery, url, attemptAt, outcome);
+  }
+
+  private track(recording: Promise<void>): void {
+    const tracked = recording
+      .catch((error: unknown) => this.logger.error(`could not record a delivered webhook (it is sent again when its lease runs out): ${(error as Error).message}`))
+      .finally(() => this.recording.delete(tracked));
+    this.recording.add(tracked);
   }
 
   /** One agent per SSRF rule, so pooled connections opened under one rule are never reused under the other. */
@@ -364,10 +391,6 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
 
   /** Logs the attempt and moves the delivery on: delivered, retry later, failed for good, or endpoint gone. */
   private async record(delivery: ClaimedDelivery, url: string, attemptAt: Date, outcome: PostOutcome): Promise<void> {
-    if (outcome.error === null) {
-      const recorded = await this.delivered.add({ deliveryId: delivery.id, attemptAt, statusCode: outcome.statusCode, durationMs: outcome.durationMs });
-      if (recorded) return;
-    }
     const now = this.clock.now();
     let disabled: { failed: number } | undefined;
     let gaveUp: { attempts: number } | undefined;
