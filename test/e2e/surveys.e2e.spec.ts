@@ -75,7 +75,9 @@ describe('surveys: replies as residents write them, one survey per phone at a ti
     return r.body.outcome as string;
   };
 
-  const surveyStatus = async (caseId: string) => (await surveyDb().query('SELECT status, rating, comment, rated_via FROM survey WHERE case_id = $1', [caseId]))[0];
+  /** The case's first survey (round 1, after it closed); later rounds follow rectifications (bad-ratings.e2e.spec.ts). */
+  const surveyStatus = async (caseId: string) =>
+    (await surveyDb().query('SELECT status, rating, comment, rated_via FROM survey WHERE case_id = $1 AND round = 1', [caseId]))[0];
 
   const intakeStatus = async (caseNumber: string) => (await call('GET', `${suite.urls.intake}/api/v1/complaints/${caseNumber}`, operator)).body.status as string;
 

@@ -11,6 +11,7 @@ import { CaseContact } from './contacts/case-contact.entity.js';
 import { SmsSurveySchema1764400000300 } from './migrations/1764400000300-sms-survey-schema.js';
 import { SmsInbound1764400000310 } from './migrations/1764400000310-sms-inbound.js';
 import { SurveyReplies1764400000320 } from './migrations/1764400000320-survey-replies.js';
+import { SurveyRounds1764400000330 } from './migrations/1764400000330-survey-rounds.js';
 import { ConsoleRepliesController } from './replies/console-replies.controller.js';
 import { ReplyHandler } from './replies/reply-handler.js';
 import { SmsOptOut } from './replies/sms-opt-out.entity.js';
@@ -26,7 +27,7 @@ import { WebRatingService } from './web-rating/web-rating.service.js';
 
 export const SMS_SURVEY_DOCS = {
   title: '供热直通车 · 短信评价服务 sms-survey',
-  description: '办结工单短信评价、居民回复解析。错误统一为 {code, message, field?}。',
+  description: '办结工单短信评价（差评整改后再次评价）、居民回复解析。错误统一为 {code, message, field?}。',
 };
 
 @Module({})
@@ -37,7 +38,7 @@ export class SmsSurveyModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [CaseContact, Survey, SmsMessage, SmsOptOut, SurveyLink, SmsInboundReceipt],
-          migrations: [SmsTables1764400000050, SmsTemplates1764400000060, SmsSurveySchema1764400000300, SmsInbound1764400000310, SurveyReplies1764400000320],
+          migrations: [SmsTables1764400000050, SmsTemplates1764400000060, SmsSurveySchema1764400000300, SmsInbound1764400000310, SurveyReplies1764400000320, SurveyRounds1764400000330],
         }),
       ],
       controllers: [CaseEventsConsumer, ConsoleRepliesController, SmsMessagesController, WebRatingController, SmsCallbacksController],

@@ -39,12 +39,20 @@ export class BadRatingsService {
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
-  /** survey.rated: a 不满意 rating opens the follow-up (once per survey). */
+  /**
+   * survey.rated: a 不满意 rating opens the follow-up (once per survey). The fresh survey after a
+   * rectification is a survey of its own (round 2, 3 …): 满意 / 基本满意 there leaves the earlier
+   * follow-up settled (resurveyed); 不满意 again opens a new follow-up — the company calls back
+   * again and the authority judges again, until the resident is satisfied or a reconsideration is
+   * approved (DOMAIN.md §3 step 6). The case log links it to the follow-up it succeeds.
+   */
   async onRated(em: EntityManager, rated: SurveyRatedV1): Promise<void> {
     if (rated.rating !== 'dissatisfied') return;
     if (await em.existsBy(BadRating, { surveyId: rated.surveyId })) return;
     const c = await em.findOneBy(DispatchCase, { id: rated.caseId });
     if (!c) throw new Error(`case ${rated.caseId} is not known to dispatch`);
+    const round = rated.round ?? 1;
+    const succeeds = round > 1 ? await em.findOne(BadRating, { where: { caseId: c.id, status: 'resurveyed' }, order: { updatedAt: 'DESC' } }) : null;
     const now = this.clock.now();
     const b: BadRating = {
       id: randomUUID(),
@@ -73,7 +81,9 @@ export class BadRatingsService {
       updatedAt: now,
     };
     await em.insert(BadRating, b);
-    await logAction(em, c.id, SYSTEM, now, 'bad_rating_opened', { detail: { badRatingId: b.id, dueAt: b.dueAt.toISOString() } });
+    await logAction(em, c.id, SYSTEM, now, 'bad_rating_opened', {
+      detail: { badRatingId: b.id, dueAt: b.dueAt.toISOString(), ...(round > 1 ? { round, succeedsBadRatingId: succeeds?.id ?? null } : {}) },
+    });
     await this.publish(em, b, 'opened', now);
   }
 
@@ -109,7 +119,7 @@ export class BadRatingsService {
     }));
   }
 
-  /** 整改 done → a fresh survey is requested from sms-survey. */
+  /** 整改 done → a fresh survey (the next round after the 不满意 one) is requested from sms-survey. */
   async rectify(principal: Principal, id: string, dto: RectificationDto): Promise<BadRating> {
     return this.step(principal, id, 'company', ['rectifying'], async (em, b, _actor, now) => {
       await this.outbox.add(em, 'survey.requested', {
@@ -119,6 +129,7 @@ export class BadRatingsService {
         authorityId: b.authorityId,
         reason: 'rectified',
         requestedAt: now.toISOString(),
+        surveyId: b.surveyId,
       });
       return { status: 'resurveyed', step: 'rectified', changes: { rectificationSummary: dto.summary.trim() } };
     });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { accumulate, applyEvent, contributions, COUNTER_KEYS, counterDeltas, EMPTY_CASE, sameState, ZERO_COUNTERS } from './case-state.js';
+import { accumulate, applyEvent, canonicalState, contributions, COUNTER_KEYS, counterDeltas, EMPTY_CASE, sameState, stateFromJson, ZERO_COUNTERS } from './case-state.js';
 import type { CaseState, Counters, UnitMonthDelta } from './case-state.js';
 
 /*
@@ -37,9 +37,10 @@ const feedback = (submittedAt: string, company = 'HC1'): Ev => [
   { caseId: CASE, caseNumber: 'GR-1', companyId: company, authorityId: 'AU210100', resolution: 'fixed', summary: 's', dispatchedAt: submittedAt, submittedAt },
 ];
 const closed = (closedAt: string): Ev => ['case.closed', { caseId: CASE, caseNumber: 'GR-1', companyId: 'HC1', authorityId: 'AU210100', resolution: 'fixed', closedAt }];
-const rated = (surveyId: string, rating: string, ratedAt: string): Ev => [
+/** survey.rated; `round` left out as older producers do (it then means round 1). */
+const rated = (surveyId: string, rating: string, ratedAt: string, round?: number): Ev => [
   'survey.rated',
-  { surveyId, caseId: CASE, caseNumber: 'GR-1', companyId: 'HC1', authorityId: 'AU210100', rating, via: 'sms', ratedAt },
+  { surveyId, caseId: CASE, caseNumber: 'GR-1', companyId: 'HC1', authorityId: 'AU210100', rating, via: 'sms', ratedAt, ...(round === undefined ? {} : { round }) },
 ];
 const badRating = (badRatingId: string, step: string, extra: Record<string, unknown>, when: string): Ev => [
   'bad_rating.updated',
@@ -199,6 +200,58 @@ describe('满意率: a fresh survey after a rectification REPLACES the case’s 
   });
 });
 
+describe('满意率 with survey rounds: the fresh survey after a rectification (round 2) replaces round 1; the case is rated once', () => {
+  const d = dispatched({ company: 'HC1', at: SOON, receivedAt: RECEIVED });
+  const round1Bad = rated('11111111-0000-4000-8000-000000000001', 'dissatisfied', at(SOON, 48 * HOUR), 1);
+  const round2Good = rated('11111111-0000-4000-8000-000000000002', 'satisfied', at(SOON, 120 * HOUR), 2);
+
+  it('不满意 in round 1, 满意 in round 2: rated 1, 满意 1, 不满意 0 (the bad rating is replaced, not added to)', () => {
+    expect(on([d, round1Bad, round2Good], 'company', 'HC1', '2026-11')).toMatchObject({ rated: 1, satisfied: 1, dissatisfied: 0 });
+    expect(on([d, round1Bad, round2Good], 'authority', 'AU210100', '2026-11')).toMatchObject({ rated: 1, satisfied: 1, dissatisfied: 0 });
+  });
+
+  it('不满意 again in round 2: still rated 1, 不满意 1 — never two ratings for one case', () => {
+    const round2Bad = rated('11111111-0000-4000-8000-000000000003', 'dissatisfied', at(SOON, 120 * HOUR), 2);
+    expect(on([d, round1Bad, round2Bad], 'company', 'HC1', '2026-11')).toMatchObject({ rated: 1, dissatisfied: 1, satisfied: 0 });
+  });
+
+  it('the higher round wins even when its rating time is not later (clocks of two replicas), in either delivery order', () => {
+    const skewed = rated('11111111-0000-4000-8000-000000000004', 'basically_satisfied', at(SOON, 48 * HOUR - 1000), 2);
+    expect(on([d, round1Bad, skewed], 'company', 'HC1', '2026-11')).toMatchObject({ rated: 1, basicallySatisfied: 1, dissatisfied: 0 });
+    expect(sameState(stateOf([d, skewed, round1Bad]), stateOf([d, round1Bad, skewed]))).toBe(true);
+  });
+
+  it('a rating without a round (older producers) is round 1: a round-2 rating replaces it', () => {
+    const legacy = rated('11111111-0000-4000-8000-000000000005', 'dissatisfied', at(SOON, 200 * HOUR));
+    expect(on([d, legacy, round2Good], 'company', 'HC1', '2026-11')).toMatchObject({ rated: 1, satisfied: 1, dissatisfied: 0 });
+  });
+
+  it('round 1 arriving after round 2 (or round 2 delivered twice) changes nothing', () => {
+    const after = stateOf([d, round2Good]);
+    expect(applyEvent(after, ...round1Bad)).toBe(after);
+    expect(applyEvent(after, ...round2Good)).toBe(after);
+  });
+
+  it('the counters move −不满意, +满意 when round 2 arrives; rated does not move', () => {
+    const [row] = counterDeltas(stateOf([d, round1Bad]), stateOf([d, round1Bad, round2Good])).filter((r) => r.unitType === 'company');
+    expect(row.counters).toMatchObject({ rated: 0, dissatisfied: -1, satisfied: 1 });
+  });
+
+  it('a state stored before rounds existed (no round on its rating) reads as round 1 and is still replaced by round 2', () => {
+    const stored = JSON.parse(JSON.stringify(stateOf([d, rated('11111111-0000-4000-8000-000000000006', 'dissatisfied', at(SOON, 300 * HOUR))])));
+    delete stored.rating.round;
+    const read = stateFromJson(stored);
+    expect(read.rating).toMatchObject({ rating: 'dissatisfied', round: 1 });
+    expect(canonicalState(applyEvent(read, ...round2Good)).rating).toMatchObject({ rating: 'satisfied', round: 2 });
+  });
+
+  it('after round 2 is 不满意 and its reconsideration is approved, the case leaves the base once', () => {
+    const round2Bad = rated('11111111-0000-4000-8000-000000000003', 'dissatisfied', at(SOON, 120 * HOUR), 2);
+    const approved = badRating('b2', 'reconsideration_decided', { approved: true }, at(SOON, 150 * HOUR));
+    expect(on([d, round1Bad, round2Bad, approved], 'company', 'HC1', '2026-11')).toMatchObject({ rated: 1, dissatisfied: 1, approvedReconsiderations: 1 });
+  });
+});
+
 describe('an approved reconsideration (复议通过) takes the case out of the rated base', () => {
   const d = dispatched({ company: 'HC1', at: SOON, receivedAt: RECEIVED });
   const bad = rated('s1', 'dissatisfied', at(SOON, 48 * HOUR));
@@ -269,6 +322,9 @@ const caseHistory: fc.Arbitrary<Ev[]> = fc
     redispatches: fc.array(fc.record({ company: fc.constantFrom(...COMPANIES), afterMin: fc.integer({ min: 1, max: 3000 }) }), { maxLength: 2 }),
     feedbackAfterMin: fc.option(fc.integer({ min: 1, max: 10_000 })),
     ratings: fc.array(fc.constantFrom('satisfied', 'basically_satisfied', 'dissatisfied'), { maxLength: 3 }),
+    // Whether the ratings carry rounds (1, 2, 3 …) and how far each rating time may lag (replica clocks).
+    withRounds: fc.boolean(),
+    ratingLagsMin: fc.array(fc.integer({ min: 0, max: 3 * 24 * 60 }), { minLength: 3, maxLength: 3 }),
     approvals: fc.array(fc.boolean(), { maxLength: 2 }),
     findings: fc.array(fc.constantFrom('confirmed', 'not_done', 'closed_over_head', 'faked'), { maxLength: 2 }),
   })
@@ -285,7 +341,9 @@ const caseHistory: fc.Arbitrary<Ev[]> = fc
     if (h.feedbackAfterMin !== null) {
       const fb = at(t, h.feedbackAfterMin * 60_000);
       events.push(feedback(fb, company), closed(fb));
-      h.ratings.forEach((rating, i) => events.push(rated(`s${i}`, rating, at(fb, (i + 1) * 24 * HOUR))));
+      h.ratings.forEach((rating, i) =>
+        events.push(h.withRounds ? rated(`s${i}`, rating, at(fb, (i + 1) * 24 * HOUR - h.ratingLagsMin[i] * 60_000), i + 1) : rated(`s${i}`, rating, at(fb, (i + 1) * 24 * HOUR))),
+      );
     }
     h.approvals.forEach((approved, i) => events.push(badRating(`b${i}`, 'reconsideration_decided', { approved }, at(t, (i + 5) * 24 * HOUR))));
     h.findings.forEach((finding, i) => events.push(badRating(`b${i}`, 'spot_checked', { finding }, at(t, (i + 20) * 24 * HOUR))));

@@ -38,6 +38,8 @@ export interface RatingFact {
   surveyId: string;
   rating: Rating;
   at: string;
+  /** The survey round (survey.rated `round`; 1 when absent): a later round replaces an earlier one. */
+  round: number;
 }
 
 export interface CaseState {
@@ -47,7 +49,7 @@ export interface CaseState {
   feedbackAt: string | null;
   /** The earliest closure (办结). */
   closedAt: string | null;
-  /** The latest survey's rating: a fresh survey after a rectification replaces the earlier one. */
+  /** The latest survey's rating (highest round, then latest): a fresh survey after a rectification replaces the earlier one. */
   rating: RatingFact | null;
   /** Bad ratings whose reconsideration (复议) the authority approved, sorted. */
   approvedBadRatings: string[];
@@ -147,10 +149,24 @@ function earliest(a: string | null, b: string): string {
   return a === null || b < a ? b : a;
 }
 
-/** The later survey wins (by rating time, then survey id): a re-survey replaces the earlier rating. */
+/**
+ * The later survey wins: by round (the fresh survey after a rectification is round 2, 3 …), then by
+ * rating time, then by survey id. A total order, so the case keeps one rating whatever the delivery
+ * order, and the case is counted once, with its latest rating (DOMAIN.md §4: rated once per case).
+ */
+export function compareRating(a: RatingFact, b: RatingFact): number {
+  return a.round - b.round || cmp(a.at, b.at) || cmp(a.surveyId, b.surveyId);
+}
+
 function laterRating(a: RatingFact | null, b: RatingFact): RatingFact {
   if (a === null) return b;
-  return cmp(b.at, a.at) > 0 || (b.at === a.at && cmp(b.surveyId, a.surveyId) > 0) ? b : a;
+  return compareRating(b, a) > 0 ? b : a;
+}
+
+/** A survey round as carried by an event or a stored state: a whole number from 1; anything else is 1. */
+function roundOf(value: unknown): number {
+  const n = Number(value ?? 1);
+  return Number.isInteger(n) && n >= 1 ? n : 1;
 }
 
 function withMember(list: string[], id: string): string[] {
@@ -186,7 +202,8 @@ export function applyEvent(state: CaseState, type: string, payload: Record<strin
       return closedAt === state.closedAt ? state : { ...state, closedAt };
     }
     case 'survey.rated': {
-      const rating = laterRating(state.rating, { surveyId: str(payload.surveyId), rating: payload.rating as Rating, at: iso(payload.ratedAt) });
+      const fact: RatingFact = { surveyId: str(payload.surveyId), rating: payload.rating as Rating, at: iso(payload.ratedAt), round: roundOf(payload.round) };
+      const rating = laterRating(state.rating, fact);
       return rating === state.rating ? state : { ...state, rating };
     }
     case 'bad_rating.updated': {
@@ -225,7 +242,7 @@ export function canonicalState(s: CaseState): CaseState {
     })),
     feedbackAt: s.feedbackAt,
     closedAt: s.closedAt,
-    rating: s.rating ? { surveyId: s.rating.surveyId, rating: s.rating.rating, at: s.rating.at } : null,
+    rating: s.rating ? { surveyId: s.rating.surveyId, rating: s.rating.rating, at: s.rating.at, round: roundOf(s.rating.round) } : null,
     approvedBadRatings: [...s.approvedBadRatings],
     failedSpotChecks: [...s.failedSpotChecks],
   };

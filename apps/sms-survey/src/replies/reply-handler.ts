@@ -40,6 +40,7 @@ interface SurveyRow {
   id: string;
   case_id: string;
   case_number: string;
+  round: number;
   company_id: string;
   authority_id: string;
   status: Survey['status'];
@@ -162,6 +163,7 @@ function toSurvey(row: SurveyRow): Survey {
     id: row.id,
     caseId: row.case_id,
     caseNumber: row.case_number,
+    round: Number(row.round),
     companyId: row.company_id,
     authorityId: row.authority_id,
   } as Survey;

@@ -1,7 +1,7 @@
 import { Controller } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Inbox } from '#shared';
-import type { CaseClosedV1, ComplaintReceivedV1, EventEnvelope } from '#shared';
+import type { CaseClosedV1, ComplaintReceivedV1, EventEnvelope, SurveyRequestedV1 } from '#shared';
 import { CaseContact } from '../contacts/case-contact.entity.js';
 import { SmsSender } from '#shared';
 import { SurveysService } from './surveys.service.js';
@@ -26,6 +26,15 @@ export class CaseEventsConsumer {
   @EventPattern('case.closed')
   async onCaseClosed(@Payload() env: EventEnvelope<CaseClosedV1>): Promise<void> {
     await this.inbox.once(env, (em) => this.surveys.onCaseClosed(em, env.payload));
+    this.sms.kick();
+  }
+
+  /** After a rectification: the resident is asked again, in the case's next survey round. */
+  @EventPattern('survey.requested')
+  async onSurveyRequested(@Payload() env: EventEnvelope<SurveyRequestedV1>): Promise<void> {
+    await this.inbox.once(env, async (em) => {
+      await this.surveys.onSurveyRequested(em, env.payload);
+    });
     this.sms.kick();
   }
 }

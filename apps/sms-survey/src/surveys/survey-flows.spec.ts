@@ -8,16 +8,18 @@ import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import * as shared from '#shared';
-import { CLOCK, loadServiceConfig, ManualClock, openDataSource, Outbox, SERVICE_CONFIG, SERVICE_NAME, SmsMessage, SmsSender } from '#shared';
-import type { CaseClosedV1 } from '#shared';
+import { CLOCK, Inbox, loadServiceConfig, ManualClock, newEnvelope, openDataSource, Outbox, SERVICE_CONFIG, SERVICE_NAME, SmsMessage, SmsSender } from '#shared';
+import type { CaseClosedV1, SurveyRequestedV1 } from '#shared';
 import { CaseContact } from '../contacts/case-contact.entity.js';
 import { SmsSurveySchema1764400000300 } from '../migrations/1764400000300-sms-survey-schema.js';
 import { SurveyReplies1764400000320 } from '../migrations/1764400000320-survey-replies.js';
+import { SurveyRounds1764400000330 } from '../migrations/1764400000330-survey-rounds.js';
 import { MAX_ASK_AGAIN, REPLY_MAX_CHARS, ReplyHandler } from '../replies/reply-handler.js';
 import { SmsOptOut } from '../replies/sms-opt-out.entity.js';
 import { SurveyLink } from '../web-rating/survey-link.entity.js';
 import { SurveyLinks } from '../web-rating/survey-links.js';
 import { WebRatingService } from '../web-rating/web-rating.service.js';
+import { CaseEventsConsumer } from './case-events.consumer.js';
 import { SurveyExpiry } from './survey-expiry.js';
 import { NEXT_SURVEY_GAP_MS, SurveyLifecycle } from './survey-lifecycle.js';
 import { Survey } from './survey.entity.js';
@@ -58,6 +60,7 @@ let surveys: SurveysService;
 let replies: ReplyHandler;
 let sweep: SurveyExpiry;
 let web: WebRatingService;
+let consumer: CaseEventsConsumer;
 let serial = 0;
 
 beforeAll(async () => {
@@ -65,7 +68,7 @@ beforeAll(async () => {
   const config = loadServiceConfig('sms-survey', { PUBLIC_BASE_URL: 'https://gr.example.cn' }, 'embedded');
   dataSource = await openDataSource(
     { kind: 'pglite', dataDir },
-    { entities: [CaseContact, Survey, SmsMessage, SmsOptOut, SurveyLink], migrations: [...sharedSmsMigrations(), SmsSurveySchema1764400000300, SurveyReplies1764400000320] },
+    { entities: [CaseContact, Survey, SmsMessage, SmsOptOut, SurveyLink], migrations: [...sharedSmsMigrations(), SmsSurveySchema1764400000300, SurveyReplies1764400000320, SurveyRounds1764400000330] },
   );
   moduleRef = await Test.createTestingModule({
     providers: [
@@ -81,12 +84,15 @@ beforeAll(async () => {
       SurveysService,
       SurveyExpiry,
       WebRatingService,
+      Inbox,
+      CaseEventsConsumer,
     ],
   }).compile();
   surveys = moduleRef.get(SurveysService);
   replies = moduleRef.get(ReplyHandler);
   sweep = moduleRef.get(SurveyExpiry);
   web = moduleRef.get(WebRatingService);
+  consumer = moduleRef.get(CaseEventsConsumer);
 }, 60_000);
 
 afterAll(async () => {
@@ -96,7 +102,7 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
-  await dataSource.query('TRUNCATE survey_link, survey, case_contact, sms_opt_out, sms_message, outbox_message');
+  await dataSource.query('TRUNCATE survey_link, survey, case_contact, sms_opt_out, sms_message, outbox_message, inbox_message');
   sms.sent = [];
   clock.set(START);
 });
@@ -119,7 +125,7 @@ async function closeCase(phone: string): Promise<{ caseId: string; caseNumber: s
   return { caseId, caseNumber };
 }
 
-const surveyOf = (caseId: string) => dataSource.getRepository(Survey).findOneByOrFail({ caseId });
+const surveyOf = (caseId: string, round = 1) => dataSource.getRepository(Survey).findOneByOrFail({ caseId, round });
 const ratedEvents = async () =>
   ((await dataSource.query(`SELECT payload FROM outbox_message WHERE event_type = 'survey.rated' ORDER BY occurred_at`)) as Array<{ payload: any }>).map((r) =>
     typeof r.payload === 'string' ? JSON.parse(r.payload) : r.payload,
@@ -134,7 +140,7 @@ describe('a reply lands on the one survey the phone was asked about', () => {
     expect(textsTo(PHONE)[0]).toContain(`工单${c.caseNumber}`);
     expect(await replies.handle(PHONE, '3，还是不热')).toBe('rated');
     expect(await surveyOf(c.caseId)).toMatchObject({ status: 'rated', rating: 'dissatisfied', comment: '还是不热', ratedVia: 'sms' });
-    expect(await ratedEvents()).toEqual([expect.objectContaining({ caseId: c.caseId, rating: 'dissatisfied', comment: '还是不热', via: 'sms' })]);
+    expect(await ratedEvents()).toEqual([expect.objectContaining({ caseId: c.caseId, rating: 'dissatisfied', comment: '还是不热', via: 'sms', round: 1 })]);
     expect(textsTo(PHONE).at(-1)).toContain('感谢您对工单');
     const [kept] = await inbound();
     expect(kept).toMatchObject({ phone: PHONE, text: '3，还是不热', surveyId: (await surveyOf(c.caseId)).id });
@@ -367,7 +373,7 @@ describe('the one-time web rating link', () => {
   it('opening the link changes nothing; posting a rating rates once via web and publishes survey.rated', async () => {
     const c = await closeCase(PHONE);
     const token = tokenIn(textsTo(PHONE)[0])!;
-    expect(await web.view(token)).toEqual({ kind: 'form', caseNumber: c.caseNumber });
+    expect(await web.view(token)).toEqual({ kind: 'form', caseNumber: c.caseNumber, round: 1 });
     expect((await surveyOf(c.caseId)).status).toBe('awaiting_reply');
     expect(await web.submit(token, { rating: 'basically_satisfied', comment: '师傅很耐心' })).toEqual({
       kind: 'thanks',
@@ -420,5 +426,193 @@ describe('the one-time web rating link', () => {
     expect(await web.submit(token, { rating: 'satisfied', comment: '长'.repeat(201) })).toMatchObject({ kind: 'invalid' });
     expect(await web.submit(token, { rating: ['satisfied', 'dissatisfied'] })).toMatchObject({ kind: 'invalid' });
     expect((await surveyOf(c.caseId)).status).toBe('awaiting_reply');
+  });
+});
+
+/** dispatch's survey.requested after the company rectified the 不满意 rating of `surveyId`'s case. */
+function requestFor(c: { caseId: string; caseNumber: string }, surveyId?: string): SurveyRequestedV1 {
+  return {
+    caseId: c.caseId,
+    caseNumber: c.caseNumber,
+    companyId: 'HC0001',
+    authorityId: 'HA210102',
+    reason: 'rectified',
+    requestedAt: clock.now().toISOString(),
+    ...(surveyId ? { surveyId } : {}),
+  };
+}
+const requestAgain = (c: { caseId: string; caseNumber: string }, surveyId?: string) =>
+  dataSource.transaction((em) => surveys.onSurveyRequested(em, requestFor(c, surveyId)));
+const roundsOf = async (caseId: string) =>
+  (await dataSource.getRepository(Survey).find({ where: { caseId }, order: { round: 'ASC' } })).map((s) => ({ round: s.round, status: s.status, rating: s.rating }));
+const resurveyTexts = (phone: string) => textsTo(phone).filter((t) => t.includes('已整改，请再次回复数字评价'));
+
+describe('survey rounds: after a rectification the resident is asked again (survey.requested)', () => {
+  it('round 2 goes out with its own text and a fresh link; the reply rates round 2 and survey.rated carries round 2', async () => {
+    const c = await closeCase(PHONE);
+    const firstToken = tokenIn(textsTo(PHONE)[0])!;
+    expect(await replies.handle(PHONE, '3 还是冷')).toBe('rated');
+    const round1 = await surveyOf(c.caseId);
+    clock.advance(2 * DAY); // callback, judgement, rectification
+    expect(await requestAgain(c, round1.id)).toBe('sent');
+
+    const invitation = textsTo(PHONE).at(-1)!;
+    expect(invitation).toContain(`【供热直通车】您反映的问题（工单${c.caseNumber}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意，或点 https://gr.example.cn/r/`);
+    const round2 = await surveyOf(c.caseId, 2);
+    expect(round2).toMatchObject({ status: 'awaiting_reply', followsSurveyId: round1.id, phone: PHONE, companyId: 'HC0001', sentAt: clock.now() });
+    expect(round2.expiresAt).toEqual(new Date(clock.now().getTime() + 7 * DAY));
+    const secondToken = tokenIn(invitation)!;
+    expect(secondToken).not.toBe(firstToken);
+    expect(await web.view(firstToken)).toMatchObject({ kind: 'already_rated', rating: 'dissatisfied' });
+    expect(await web.view(secondToken)).toEqual({ kind: 'form', caseNumber: c.caseNumber, round: 2 });
+
+    expect(await replies.handle(PHONE, '1 谢谢')).toBe('rated');
+    expect(await roundsOf(c.caseId)).toEqual([
+      { round: 1, status: 'rated', rating: 'dissatisfied' },
+      { round: 2, status: 'rated', rating: 'satisfied' },
+    ]);
+    expect(await ratedEvents()).toEqual([
+      expect.objectContaining({ surveyId: round1.id, caseId: c.caseId, rating: 'dissatisfied', round: 1 }),
+      expect.objectContaining({ surveyId: round2.id, caseId: c.caseId, rating: 'satisfied', comment: '谢谢', round: 2 }),
+    ]);
+    expect((await inbound()).at(-1)!.surveyId).toBe(round2.id);
+  });
+
+  it('a web rating of round 2 publishes survey.rated with round 2', async () => {
+    const c = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    clock.advance(DAY);
+    await requestAgain(c, (await surveyOf(c.caseId)).id);
+    expect(await web.submit(tokenIn(textsTo(PHONE).at(-1)!)!, { rating: 'basically_satisfied' })).toMatchObject({ kind: 'thanks' });
+    expect((await ratedEvents()).at(-1)).toMatchObject({ caseId: c.caseId, rating: 'basically_satisfied', via: 'web', round: 2 });
+  });
+
+  it('a phone with another survey out gets round 2 queued, not sent over it: a reply rates the survey out, round 2 follows after it ended and the gap', async () => {
+    const a = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    clock.advance(DAY);
+    const b = await closeCase(PHONE); // another case of the same resident, asked meanwhile
+    expect((await surveyOf(b.caseId)).status).toBe('awaiting_reply');
+
+    expect(await requestAgain(a, (await surveyOf(a.caseId)).id)).toBe('queued');
+    expect((await surveyOf(a.caseId, 2)).status).toBe('queued');
+    expect(resurveyTexts(PHONE)).toEqual([]);
+
+    expect(await replies.handle(PHONE, '2')).toBe('rated'); // the answer to case b, the one asked
+    expect((await surveyOf(b.caseId)).rating).toBe('basically_satisfied');
+    expect(await surveyOf(a.caseId, 2)).toMatchObject({ status: 'queued', rating: null });
+    clock.advance(NEXT_SURVEY_GAP_MS - 60_000);
+    expect((await sweep.sweep()).sent).toBe(0);
+    clock.advance(60_000);
+    expect((await sweep.sweep()).sent).toBe(1);
+    expect(resurveyTexts(PHONE)).toEqual([expect.stringContaining(`工单${a.caseNumber}`)]);
+    expect(await replies.handle(PHONE, '1')).toBe('rated');
+    expect(await roundsOf(a.caseId)).toEqual([
+      { round: 1, status: 'rated', rating: 'dissatisfied' },
+      { round: 2, status: 'rated', rating: 'satisfied' },
+    ]);
+    expect((await surveyOf(b.caseId)).rating).toBe('basically_satisfied');
+  });
+
+  it('right after the round-1 rating, round 2 waits out the gap like any next survey of the phone', async () => {
+    const c = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    expect(await requestAgain(c, (await surveyOf(c.caseId)).id)).toBe('queued');
+    expect(await replies.handle(PHONE, '3 真的还冷')).toBe('already_rated'); // a second message meant for round 1
+    clock.advance(NEXT_SURVEY_GAP_MS);
+    expect((await sweep.sweep()).sent).toBe(1);
+    expect((await surveyOf(c.caseId, 2)).status).toBe('awaiting_reply');
+  });
+
+  it('a repeated request for the same rectification adds nothing: one round 2, one SMS; a request without surveyId while round 2 is out adds nothing either', async () => {
+    const c = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    clock.advance(DAY);
+    const round1 = await surveyOf(c.caseId);
+    expect(await requestAgain(c, round1.id)).toBe('sent');
+    expect(await requestAgain(c, round1.id)).toBe('duplicate');
+    expect(await requestAgain(c)).toBe('already_open');
+    expect(await roundsOf(c.caseId)).toHaveLength(2);
+    expect(resurveyTexts(PHONE)).toHaveLength(1);
+  });
+
+  it('a redelivered survey.requested (same message id) and a second message for the same rectification create one round 2 (inbox + unique round)', async () => {
+    const c = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    clock.advance(DAY);
+    const envelope = newEnvelope('dispatch', 'survey.requested', requestFor(c, (await surveyOf(c.caseId)).id), clock.now());
+    await consumer.onSurveyRequested(envelope);
+    await consumer.onSurveyRequested(envelope);
+    await consumer.onSurveyRequested({ ...envelope, id: randomUUID() });
+    expect(await roundsOf(c.caseId)).toEqual([
+      { round: 1, status: 'rated', rating: 'dissatisfied' },
+      { round: 2, status: 'awaiting_reply', rating: null },
+    ]);
+    expect(resurveyTexts(PHONE)).toHaveLength(1);
+  });
+
+  it('不满意 again in round 2, rectified again: round 3 follows round 2', async () => {
+    const c = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    clock.advance(DAY);
+    await requestAgain(c, (await surveyOf(c.caseId)).id);
+    await replies.handle(PHONE, '3 还是不行');
+    clock.advance(DAY);
+    const round2 = await surveyOf(c.caseId, 2);
+    expect(await requestAgain(c, round2.id)).toBe('sent');
+    expect(await surveyOf(c.caseId, 3)).toMatchObject({ status: 'awaiting_reply', followsSurveyId: round2.id });
+    expect(await requestAgain(c, round2.id)).toBe('duplicate');
+  });
+
+  it('round 2 has its own window and its one reminder; unanswered it expires unrated and round 1 keeps its rating', async () => {
+    const c = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    clock.advance(DAY);
+    await requestAgain(c, (await surveyOf(c.caseId)).id);
+    clock.advance(6 * DAY + HOUR);
+    expect((await sweep.sweep()).reminded).toBe(1);
+    expect(textsTo(PHONE).at(-1)).toContain(`提醒：工单${c.caseNumber}的评价明天截止`);
+    clock.advance(DAY);
+    expect((await sweep.sweep()).expired).toBe(1);
+    expect(await roundsOf(c.caseId)).toEqual([
+      { round: 1, status: 'rated', rating: 'dissatisfied' },
+      { round: 2, status: 'expired', rating: null },
+    ]);
+    expect(await replies.handle(PHONE, '1')).toBe('window_closed');
+    expect((await inbound()).at(-1)!.surveyId).toBe((await surveyOf(c.caseId, 2)).id);
+    expect((await ratedEvents()).map((e) => e.round)).toEqual([1]);
+  });
+
+  it('退订 is honoured: round 2 of an opted-out phone is recorded as skipped_opt_out and never sent', async () => {
+    const c = await closeCase(PHONE);
+    await replies.handle(PHONE, '3');
+    await replies.handle(PHONE, 'TD');
+    sms.sent = [];
+    clock.advance(DAY);
+    expect(await requestAgain(c, (await surveyOf(c.caseId)).id)).toBe('skipped_opt_out');
+    clock.advance(DAY);
+    await sweep.sweep();
+    expect(await surveyOf(c.caseId, 2)).toMatchObject({ status: 'skipped_opt_out', sentAt: null });
+    expect(sms.sent).toEqual([]);
+  });
+
+  it('a request for a case sms-survey has no contact for is dropped without error: no survey, no SMS, no retry', async () => {
+    const unknown = { caseId: randomUUID(), caseNumber: 'GR-20261201-999999' };
+    const envelope = newEnvelope('dispatch', 'survey.requested', requestFor(unknown), clock.now());
+    await expect(consumer.onSurveyRequested(envelope)).resolves.toBeUndefined();
+    expect(await dataSource.getRepository(Survey).countBy({ caseId: unknown.caseId })).toBe(0);
+    expect(sms.sent).toEqual([]);
+    const handled = await dataSource.query('SELECT count(*)::int AS n FROM inbox_message WHERE message_id = $1', [envelope.id]);
+    expect(handled[0].n).toBe(1); // handled (and acknowledged): a redelivery does nothing
+  });
+
+  it('the database refuses a second survey of the same round for a case', async () => {
+    const c = await closeCase(PHONE);
+    await expect(
+      dataSource.query(
+        `INSERT INTO survey (id, case_id, round, case_number, company_id, authority_id, phone, status, created_at) VALUES ($1, $2, 1, $3, 'HC0001', 'HA210102', $4, 'queued', now())`,
+        [randomUUID(), c.caseId, c.caseNumber, OTHER_PHONE],
+      ),
+    ).rejects.toThrow(/survey_case_round/);
   });
 });

@@ -7,7 +7,7 @@ import type { Clock, Rating, ServiceConfig } from '#shared';
 import { SmsOptOut } from '../replies/sms-opt-out.entity.js';
 import { SurveyLinks } from '../web-rating/survey-links.js';
 import { Survey } from './survey.entity.js';
-import { smsSegments, surveyInvitation, surveyReminder } from './survey-texts.js';
+import { invitationForRound, smsSegments, surveyInvitation, surveyReminder, surveyResurveyInvitation } from './survey-texts.js';
 
 const HOUR_MS = 3_600_000;
 /** The one reminder goes out when the window closes within this long and no rating came. */
@@ -49,7 +49,8 @@ export class SurveyLifecycle implements OnModuleInit {
     if (!this.links.enabled && this.config.mode === 'production') {
       this.logger.warn('PUBLIC_BASE_URL is not set: survey SMS go out without a web rating link (replies by SMS still work)');
     }
-    const segments = smsSegments(surveyInvitation('GR-20261129-000123', this.links.sampleUrl()));
+    const sample = ['GR-20261129-000123', this.links.sampleUrl()] as const;
+    const segments = Math.max(smsSegments(surveyInvitation(...sample)), smsSegments(surveyResurveyInvitation(...sample)));
     if (segments > 2) {
       this.logger.warn(`the survey invitation takes ${segments} SMS segments with this PUBLIC_BASE_URL (at most 2 intended): use a shorter address`);
     }
@@ -66,19 +67,20 @@ export class SurveyLifecycle implements OnModuleInit {
 
   /**
    * Sends the phone's oldest queued survey, if none awaits a reply and the last one ended at least
-   * NEXT_SURVEY_GAP_MS ago (else the sweep sends it later). Returns whether one went out.
+   * NEXT_SURVEY_GAP_MS ago (else the sweep sends it later). Returns whether one went out. A later
+   * round of a case (after a rectification) waits in the same queue as any other survey of the phone.
    */
   async sendNextFor(em: EntityManager, phone: string): Promise<boolean> {
     await this.lockPhone(em, phone);
     const [next] = (await em.query(
-      `SELECT n.id, n.case_number,
+      `SELECT n.id, n.case_number, n.round,
          EXISTS (SELECT 1 FROM survey a WHERE a.phone = $1 AND a.status = 'awaiting_reply') AS awaiting,
          (SELECT max(CASE WHEN e.status = 'rated' THEN e.rated_at WHEN e.status = 'expired' THEN e.expires_at END)
             FROM survey e WHERE e.phone = $1) AS last_ended,
          EXISTS (SELECT 1 FROM sms_opt_out o WHERE o.phone = $1) AS opted_out
-       FROM (SELECT id, case_number FROM survey WHERE phone = $1 AND status = 'queued' ORDER BY created_at, id LIMIT 1) n`,
+       FROM (SELECT id, case_number, round FROM survey WHERE phone = $1 AND status = 'queued' ORDER BY created_at, id LIMIT 1) n`,
       [phone],
-    )) as Array<{ id: string; case_number: string; awaiting: boolean; last_ended: Date | string | null; opted_out: boolean }>;
+    )) as Array<{ id: string; case_number: string; round: number; awaiting: boolean; last_ended: Date | string | null; opted_out: boolean }>;
     if (!next || next.awaiting) return false;
     if (next.opted_out) {
       await em.query(`UPDATE survey SET status = 'skipped_opt_out' WHERE phone = $1 AND status = 'queued'`, [phone]);
@@ -88,7 +90,7 @@ export class SurveyLifecycle implements OnModuleInit {
     if (next.last_ended !== null && now.getTime() - new Date(next.last_ended).getTime() < NEXT_SURVEY_GAP_MS) return false;
     await em.update(Survey, { id: next.id, status: 'queued' }, { status: 'awaiting_reply', sentAt: now, expiresAt: new Date(now.getTime() + this.windowMs) });
     const link = await this.links.issue(em, next.id);
-    await this.sms.queue(em, phone, surveyInvitation(next.case_number, link), next.id);
+    await this.sms.queue(em, phone, invitationForRound(Number(next.round), next.case_number, link), next.id);
     return true;
   }
 
@@ -108,6 +110,7 @@ export class SurveyLifecycle implements OnModuleInit {
       ...(comment ? { comment } : {}),
       via,
       ratedAt: now.toISOString(),
+      round: survey.round,
     });
     // One statement: the rating and its outbox row, or neither (the survey no longer awaits a rating).
     const inserted = (await em.query(

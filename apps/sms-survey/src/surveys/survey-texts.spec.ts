@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { smsSegments, surveyInvitation, surveyReminder } from './survey-texts.js';
+import { invitationForRound, smsSegments, surveyInvitation, surveyReminder, surveyResurveyInvitation } from './survey-texts.js';
 
 const CASE = 'GR-20261129-000123';
 /** The longest base URL that keeps the invitation at two segments (docs/surveys.md). */
@@ -27,6 +27,22 @@ describe('survey SMS stay short', () => {
 
   it('the reminder with a link is two segments at most', () => {
     expect(smsSegments(surveyReminder(CASE, link(LONGEST_BASE)))).toBeLessThanOrEqual(2);
+  });
+
+  it('the fresh survey after a rectification is as short as the invitation: one segment without a link, two with one', () => {
+    expect(smsSegments(surveyResurveyInvitation(CASE))).toBe(1);
+    expect(smsSegments(surveyResurveyInvitation(CASE, link(LONGEST_BASE)))).toBe(2);
+    expect(Array.from(surveyResurveyInvitation(CASE, link(LONGEST_BASE))).length).toBe(Array.from(surveyInvitation(CASE, link(LONGEST_BASE))).length);
+  });
+
+  it('round 1 is asked with the invitation (已办结), later rounds with the fresh-survey text (已整改，请再次…)', () => {
+    expect(invitationForRound(1, CASE)).toBe(surveyInvitation(CASE));
+    const again = invitationForRound(2, CASE, link('https://gr.example.cn'));
+    expect(again).toBe(surveyResurveyInvitation(CASE, link('https://gr.example.cn')));
+    expect(again).toContain(`工单${CASE}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意`);
+    expect(again).toContain(` ${link('https://gr.example.cn')} `);
+    expect(again).toContain('回TD退订');
+    expect(invitationForRound(3, CASE)).toBe(surveyResurveyInvitation(CASE));
   });
 
   it('the invitation names the case, the three answers, the link (space-delimited for phones to detect it) and 退订', () => {

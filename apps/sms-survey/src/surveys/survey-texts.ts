@@ -4,7 +4,18 @@
 export function surveyInvitation(caseNumber: string, link?: string): string {
   return `【供热直通车】您反映的供热问题（工单${caseNumber}）已办结，请回复数字评价：1满意 2基本满意 3不满意${link ? `，或点 ${link} 评价` : ''}。回TD退订`;
 }
-/** The one reminder, 24 h before the window closes. */
+/**
+ * The fresh survey after a rectification (round 2, 3 …). 「问题」 rather than 「供热问题」: the text
+ * then has the invitation's length (one SMS segment without a link, two with one).
+ */
+export function surveyResurveyInvitation(caseNumber: string, link?: string): string {
+  return `【供热直通车】您反映的问题（工单${caseNumber}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意${link ? `，或点 ${link} 评价` : ''}。回TD退订`;
+}
+/** The invitation of a survey round: round 1 after the case closed, later rounds after a rectification. */
+export function invitationForRound(round: number, caseNumber: string, link?: string): string {
+  return round > 1 ? surveyResurveyInvitation(caseNumber, link) : surveyInvitation(caseNumber, link);
+}
+/** The one reminder, 24 h before the window closes (the same for every round). */
 export function surveyReminder(caseNumber: string, link?: string): string {
   return `【供热直通车】提醒：工单${caseNumber}的评价明天截止，请回复数字：1满意 2基本满意 3不满意${link ? `，或点 ${link} 评价` : ''}。回TD退订`;
 }

@@ -1,4 +1,4 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity, PrimaryColumn, Unique } from 'typeorm';
 import type { Rating } from '#shared';
 
 /**
@@ -8,10 +8,19 @@ import type { Rating } from '#shared';
  */
 export type SurveyStatus = 'queued' | 'awaiting_reply' | 'rated' | 'expired' | 'skipped_opt_out';
 
+/**
+ * One survey per (case, round): round 1 when the case closes, round 2, 3 … after each
+ * rectification of a 不满意 rating (survey.requested). docs/surveys.md, "Rounds".
+ */
 @Entity('survey')
+@Unique('survey_case_round', ['caseId', 'round'])
 export class Survey {
   @PrimaryColumn('uuid') id: string;
-  @Column('uuid', { name: 'case_id', unique: true }) caseId: string;
+  @Column('uuid', { name: 'case_id' }) caseId: string;
+  /** 1 after the case closed; n + 1 for the fresh survey after round n was rated 不满意 and rectified. */
+  @Column('smallint', { default: 1 }) round: number;
+  /** The rated survey this round follows up (null for round 1). */
+  @Column('uuid', { name: 'follows_survey_id', nullable: true }) followsSurveyId: string | null;
   @Column('text', { name: 'case_number' }) caseNumber: string;
   @Column('text', { name: 'company_id' }) companyId: string;
   @Column('text', { name: 'authority_id' }) authorityId: string;

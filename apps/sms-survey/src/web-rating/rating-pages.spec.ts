@@ -23,6 +23,11 @@ describe('rating pages escape everything they show', () => {
     expect(html).toContain('工单 GR-20261129-000123');
   });
 
+  it('a later round (after a rectification) asks about the rectified result; round 1 about the handling', () => {
+    expect(ratingForm('GR-20261129-000123', undefined, '', 2)).toContain('<h1>问题已整改，请再次评价</h1>');
+    expect(ratingForm('GR-20261129-000123')).toContain('<h1>请评价本次供热问题的办理</h1>');
+  });
+
   it('every page is a Chinese HTML document without scripts or external resources', () => {
     for (const html of [ratingForm('GR-1'), thanksPage('GR-1', 'satisfied'), alreadyRatedPage('GR-1', null), closedPage('GR-1'), notFoundPage()]) {
       expect(html).toMatch(/^<!doctype html>\n<html lang="zh-CN">/);

@@ -39,13 +39,14 @@ function page(title: string, body: string): string {
 
 export const COMMENT_MAX_WEB_CHARS = 200;
 
-export function ratingForm(caseNumber: string, error?: string, comment = ''): string {
+/** The form; a later round (after a rectification) asks about the rectified result. */
+export function ratingForm(caseNumber: string, error?: string, comment = '', round = 1): string {
   const buttons = RATINGS.map(
     (r: Rating) => `<button type="submit" name="rating" value="${r}" class="${r}">${escapeHtml(RATING_LABELS[r])}</button>`,
   ).join('');
   return page(
-    '办结评价',
-    `<h1>请评价本次供热问题的办理</h1>
+    round > 1 ? '整改后再次评价' : '办结评价',
+    `<h1>${round > 1 ? '问题已整改，请再次评价' : '请评价本次供热问题的办理'}</h1>
 <p class="case">工单 ${escapeHtml(caseNumber)}</p>
 ${error ? `<p class="error" role="alert">${escapeHtml(error)}</p>` : ''}
 <form method="post">
@@ -63,7 +64,7 @@ export function thanksPage(caseNumber: string, rating: Rating): string {
 export function alreadyRatedPage(caseNumber: string, rating: Rating | null): string {
   return page(
     '已评价',
-    `<h1>该工单已评价</h1><p class="case">工单 ${escapeHtml(caseNumber)}${rating ? `：${escapeHtml(RATING_LABELS[rating])}` : ''}</p><p>每个工单只能评价一次，此链接已失效。感谢您的反馈。</p>`,
+    `<h1>该工单已评价</h1><p class="case">工单 ${escapeHtml(caseNumber)}${rating ? `：${escapeHtml(RATING_LABELS[rating])}` : ''}</p><p>每次评价只能提交一次，此链接已失效。感谢您的反馈。</p>`,
   );
 }
 

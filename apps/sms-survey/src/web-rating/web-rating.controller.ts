@@ -54,9 +54,9 @@ export class WebRatingController {
 function render(view: WebRatingView): [number, string] {
   switch (view.kind) {
     case 'form':
-      return [200, ratingForm(view.caseNumber)];
+      return [200, ratingForm(view.caseNumber, undefined, '', view.round)];
     case 'invalid':
-      return [400, ratingForm(view.caseNumber, view.error, view.comment)];
+      return [400, ratingForm(view.caseNumber, view.error, view.comment, view.round)];
     case 'thanks':
       return [200, thanksPage(view.caseNumber, view.rating)];
     case 'already_rated':

@@ -10,8 +10,8 @@ import { SurveyLinks } from './survey-links.js';
 
 /** What a rating link shows: the form, a result, or why it no longer works. */
 export type WebRatingView =
-  | { kind: 'form'; caseNumber: string }
-  | { kind: 'invalid'; caseNumber: string; error: string; comment: string }
+  | { kind: 'form'; caseNumber: string; round: number }
+  | { kind: 'invalid'; caseNumber: string; round: number; error: string; comment: string }
   | { kind: 'thanks'; caseNumber: string; rating: Rating }
   | { kind: 'already_rated'; caseNumber: string; rating: Rating | null }
   | { kind: 'closed'; caseNumber: string }
@@ -38,7 +38,7 @@ export class WebRatingService {
     if (!link) return { kind: 'not_found' };
     const survey = await em.findOneBy(Survey, { id: link.surveyId });
     if (!survey) return { kind: 'not_found' };
-    return this.isOpen(survey) ? { kind: 'form', caseNumber: survey.caseNumber } : this.ended(survey);
+    return this.isOpen(survey) ? { kind: 'form', caseNumber: survey.caseNumber, round: survey.round } : this.ended(survey);
   }
 
   async submit(token: string, body: unknown): Promise<WebRatingView> {
@@ -52,7 +52,7 @@ export class WebRatingService {
         return this.ended(survey);
       }
       const input = readForm(body);
-      if ('error' in input) return { kind: 'invalid', caseNumber: survey.caseNumber, error: input.error, comment: input.comment };
+      if ('error' in input) return { kind: 'invalid', caseNumber: survey.caseNumber, round: survey.round, error: input.error, comment: input.comment };
       if (!(await this.lifecycle.rate(em, survey, input.rating, input.comment, 'web'))) {
         return this.ended((await em.findOneBy(Survey, { id: survey.id }))!);
       }

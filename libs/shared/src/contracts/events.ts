@@ -82,6 +82,16 @@ export class CaseDispatchedV1 {
   @IsISO8601() dueAt: string;
   /** Set when the authority moved the case from another company (a decided return): the final company is this one. */
   @IsOptional() @IsString() previousCompanyId?: string;
+  /*
+   * Where the case is, as the registry knows it (optional, added for kpi's live monitoring: hot
+   * spots and surges per station). Absent for a case whose community the router could not place.
+   */
+  @IsOptional() @IsString() districtCode?: string;
+  @IsOptional() @IsString() communityId?: string;
+  @IsOptional() @IsString() communityName?: string;
+  /** 换热站 heat-exchange station serving the community. */
+  @IsOptional() @IsString() stationId?: string;
+  @IsOptional() @IsString() stationName?: string;
 }
 
 /** case.overdue v1 — the deadline passed without a result; the case goes to the authority for supervision (督办). */
@@ -127,6 +137,12 @@ export class SurveyRatedV1 {
   @IsOptional() @IsString() comment?: string;
   @IsIn(['sms', 'web']) via: 'sms' | 'web';
   @IsISO8601() ratedAt: string;
+  /**
+   * Which survey of the case this is: 1 after the case closed, 2, 3 … for the fresh survey after
+   * each rectification (survey.requested). Absent (older producers) means 1. A case's latest round
+   * replaces its earlier rating in the satisfaction rate.
+   */
+  @IsOptional() @IsInt() @Min(1) round?: number;
 }
 
 /** The steps of the bad-rating workflow (差评处理), DOMAIN.md §3 step 6. */
@@ -171,6 +187,12 @@ export class SurveyRequestedV1 {
   @IsString() authorityId: string;
   @IsIn(['rectified']) reason: 'rectified';
   @IsISO8601() requestedAt: string;
+  /**
+   * The survey whose 不满意 rating was followed up and rectified: the fresh survey is the round
+   * after it (so a repeated request for the same rectification asks once). Absent from older
+   * producers: sms-survey then takes the case's latest survey.
+   */
+  @IsOptional() @IsUUID() surveyId?: string;
 }
 
 /** bulletin.published v1 — kpi published a version of a month's bulletin (月度通报); the files are immutable, identified by their SHA-256. */
@@ -185,6 +207,66 @@ export class BulletinPublishedV1 {
   @IsString() sha256Xlsx: string;
 }
 
+/** The states of an outage incident (大面积停供), as dispatch keeps them. */
+export const INCIDENT_STATUSES = ['proposed', 'open', 'restored', 'dismissed'] as const;
+export type IncidentStatusName = (typeof INCIDENT_STATUSES)[number];
+
+/** incident.updated v1 — an outage incident (大面积停供) was proposed, opened, restored or dismissed; the whole incident as it now stands. */
+export class IncidentUpdatedV1 {
+  @IsUUID() incidentId: string;
+  @IsIn(INCIDENT_STATUSES) status: IncidentStatusName;
+  @IsString() authorityId: string;
+  @IsString() cityCode: string;
+  @IsString() districtCode: string;
+  @IsString() title: string;
+  @IsOptional() @IsString() cause?: string;
+  @IsArray() @IsString({ each: true }) stationIds: string[];
+  @IsArray() @IsString({ each: true }) communityIds: string[];
+  @IsArray() @IsString({ each: true }) companyIds: string[];
+  /** Cases linked to the incident so far. */
+  @IsOptional() @IsInt() @Min(0) linkedCases?: number;
+  @IsOptional() @IsISO8601() expectedRestorationAt?: string;
+  @IsISO8601() updatedAt: string;
+}
+
+/** The early-warning rules of kpi's live monitoring (监测预警, docs/dashboard.md). */
+export const WARNING_RULES = ['surge', 'overdue_wave', 'satisfaction_dip'] as const;
+export type WarningRule = (typeof WARNING_RULES)[number];
+/** What a warning is about: a station, a community or a district (surges), a company (overdue waves, satisfaction dips). */
+export const WARNING_SUBJECT_TYPES = ['station', 'community', 'district', 'company'] as const;
+export type WarningSubjectType = (typeof WARNING_SUBJECT_TYPES)[number];
+
+/** warning.raised v1 — kpi's live monitoring raised an early warning (预警), with the reason in Chinese and the figures behind it. */
+export class WarningRaisedV1 {
+  @IsUUID() warningId: string;
+  @IsIn(WARNING_RULES) rule: WarningRule;
+  @IsIn(WARNING_SUBJECT_TYPES) subjectType: WarningSubjectType;
+  @IsString() @IsNotEmpty() subjectId: string;
+  @IsString() subjectName: string;
+  /** Absent only when kpi has not seen where the subject is (a company known from an overdue event alone). */
+  @IsOptional() @IsString() cityCode?: string;
+  @IsOptional() @IsString() districtCode?: string;
+  @IsOptional() @IsString() authorityId?: string;
+  @IsOptional() @IsString() companyId?: string;
+  /** Why it fired, for people: "过去30分钟内 金地小区 有 6 户反映问题…". */
+  @IsString() @IsNotEmpty() reason: string;
+  /** The numbers behind the reason (counts, window, baseline, thresholds). */
+  @IsObject() figures: Record<string, number | string | null>;
+  @IsISO8601() raisedAt: string;
+}
+
+/** warning.acknowledged v1 — an authority (or the province) acknowledged a warning (已确认). */
+export class WarningAcknowledgedV1 {
+  @IsUUID() warningId: string;
+  @IsIn(WARNING_RULES) rule: WarningRule;
+  @IsIn(WARNING_SUBJECT_TYPES) subjectType: WarningSubjectType;
+  @IsString() subjectId: string;
+  /** role:sub of whoever acknowledged it. */
+  @IsString() acknowledgedBy: string;
+  @IsOptional() @IsString() note?: string;
+  @IsISO8601() acknowledgedAt: string;
+}
+
 /** Every event type, its current version and its payload class. */
 export const EVENT_CONTRACTS = {
   'complaint.received': { version: 1, payload: ComplaintReceivedV1 },
@@ -197,6 +279,9 @@ export const EVENT_CONTRACTS = {
   'survey.requested': { version: 1, payload: SurveyRequestedV1 },
   'bad_rating.updated': { version: 1, payload: BadRatingUpdatedV1 },
   'bulletin.published': { version: 1, payload: BulletinPublishedV1 },
+  'incident.updated': { version: 1, payload: IncidentUpdatedV1 },
+  'warning.raised': { version: 1, payload: WarningRaisedV1 },
+  'warning.acknowledged': { version: 1, payload: WarningAcknowledgedV1 },
 } as const;
 
 export type EventType = keyof typeof EVENT_CONTRACTS;

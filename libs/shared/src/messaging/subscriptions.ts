@@ -8,7 +8,7 @@ import type { ServiceName } from '../contracts/services.js';
 export const SUBSCRIPTIONS: Record<ServiceName, readonly EventType[]> = {
   intake: ['case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
   dispatch: ['complaint.received', 'survey.rated'],
-  'sms-survey': ['complaint.received', 'case.closed'],
+  'sms-survey': ['complaint.received', 'case.closed', 'survey.requested'],
   kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated', 'bad_rating.updated'],
 };
 

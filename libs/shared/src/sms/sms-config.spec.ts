@@ -94,17 +94,19 @@ describe('aliyun needs its AccessKey, signature, every template code and the cal
 
   it('the web-link templates are needed only when PUBLIC_BASE_URL is set (links are sent only then)', () => {
     const linkKeys = SMS_TEMPLATE_KEYS.filter((k) => (SMS_TEMPLATES[k] as SmsTemplateDefinition).onlyWith === 'PUBLIC_BASE_URL');
-    expect(linkKeys).toEqual(['survey_invitation_link', 'survey_reminder_link']);
+    expect(linkKeys).toEqual(['survey_invitation_link', 'survey_resurvey_link', 'survey_reminder_link']);
     const withoutLinks = { ...ALIYUN, ...Object.fromEntries(linkKeys.map((k) => [templateCodeVariable(k), undefined])) };
     expect(loadServiceConfig('sms-survey', { ...PRODUCTION, ...withoutLinks }, 'production').sms.templateCodes.survey_invitation_link).toBeUndefined();
     expect(problemsOf({ ...withoutLinks, PUBLIC_BASE_URL: 'https://gr.example.cn' })).toEqual([
-      'when SMS_PROVIDER=aliyun, every SMS template needs its registered code; missing: SMS_TEMPLATE_SURVEY_INVITATION_LINK, SMS_TEMPLATE_SURVEY_REMINDER_LINK',
+      'when SMS_PROVIDER=aliyun, every SMS template needs its registered code; missing: SMS_TEMPLATE_SURVEY_INVITATION_LINK, SMS_TEMPLATE_SURVEY_RESURVEY_LINK, SMS_TEMPLATE_SURVEY_REMINDER_LINK',
     ]);
   });
 
   it('embedded mode links by default (PUBLIC_BASE_URL defaults to the local service), so there the link templates are needed too', () => {
-    const withoutLinks = { ...ALIYUN, SMS_TEMPLATE_SURVEY_INVITATION_LINK: undefined, SMS_TEMPLATE_SURVEY_REMINDER_LINK: undefined };
-    expect(() => loadServiceConfig('sms-survey', withoutLinks, 'embedded')).toThrow(/missing: SMS_TEMPLATE_SURVEY_INVITATION_LINK, SMS_TEMPLATE_SURVEY_REMINDER_LINK/);
+    const withoutLinks = { ...ALIYUN, SMS_TEMPLATE_SURVEY_INVITATION_LINK: undefined, SMS_TEMPLATE_SURVEY_RESURVEY_LINK: undefined, SMS_TEMPLATE_SURVEY_REMINDER_LINK: undefined };
+    expect(() => loadServiceConfig('sms-survey', withoutLinks, 'embedded')).toThrow(
+      /missing: SMS_TEMPLATE_SURVEY_INVITATION_LINK, SMS_TEMPLATE_SURVEY_RESURVEY_LINK, SMS_TEMPLATE_SURVEY_REMINDER_LINK/,
+    );
   });
 
   it('Aliyun template codes look like SMS_276450123: a Tencent ID is refused, naming the variable', () => {

@@ -24,6 +24,11 @@ const TODAY: Record<SmsTemplateKey, [Record<string, string>, string]> = {
     { caseNumber: CASE, link: LINK },
     `【供热直通车】您反映的供热问题（工单${CASE}）已办结，请回复数字评价：1满意 2基本满意 3不满意，或点 ${LINK} 评价。回TD退订`,
   ],
+  survey_resurvey: [{ caseNumber: CASE }, `【供热直通车】您反映的问题（工单${CASE}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意。回TD退订`],
+  survey_resurvey_link: [
+    { caseNumber: CASE, link: LINK },
+    `【供热直通车】您反映的问题（工单${CASE}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意，或点 ${LINK} 评价。回TD退订`,
+  ],
   survey_reminder: [{ caseNumber: CASE }, `【供热直通车】提醒：工单${CASE}的评价明天截止，请回复数字：1满意 2基本满意 3不满意。回TD退订`],
   survey_reminder_link: [
     { caseNumber: CASE, link: LINK },
@@ -71,6 +76,8 @@ describe('the texts the services build today are catalogue templates (the plain-
   const built: Array<[string, string, SmsTemplateKey]> = [
     ['surveyInvitation', surveyTexts.surveyInvitation(CASE), 'survey_invitation'],
     ['surveyInvitation with a link', surveyTexts.surveyInvitation(CASE, LINK), 'survey_invitation_link'],
+    ['surveyResurveyInvitation', surveyTexts.surveyResurveyInvitation(CASE), 'survey_resurvey'],
+    ['surveyResurveyInvitation with a link', surveyTexts.surveyResurveyInvitation(CASE, LINK), 'survey_resurvey_link'],
     ['surveyReminder', surveyTexts.surveyReminder(CASE), 'survey_reminder'],
     ['surveyReminder with a link', surveyTexts.surveyReminder(CASE, LINK), 'survey_reminder_link'],
     ['thanksForRating', surveyTexts.thanksForRating(CASE), 'rating_thanks'],

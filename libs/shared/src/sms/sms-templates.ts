@@ -36,6 +36,17 @@ export const SMS_TEMPLATES = {
     body: '您反映的供热问题（工单${caseNumber}）已办结，请回复数字评价：1满意 2基本满意 3不满意，或点 ${link} 评价。回TD退订',
     onlyWith: 'PUBLIC_BASE_URL',
   },
+  survey_resurvey: {
+    purpose: '差评整改完成后的再次评价邀请（sms-survey，第 2 轮起）',
+    params: ['caseNumber'],
+    body: '您反映的问题（工单${caseNumber}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意。回TD退订',
+  },
+  survey_resurvey_link: {
+    purpose: '再次评价邀请，附一次性网页评价链接（sms-survey，设置了 PUBLIC_BASE_URL 时）',
+    params: ['caseNumber', 'link'],
+    body: '您反映的问题（工单${caseNumber}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意，或点 ${link} 评价。回TD退订',
+    onlyWith: 'PUBLIC_BASE_URL',
+  },
   survey_reminder: {
     purpose: '评价截止前 24 小时的提醒（sms-survey）',
     params: ['caseNumber'],

@@ -219,6 +219,7 @@ describe('listen() refuses handlers for events the service is not subscribed to'
     transport = t;
     t.addHandler('case.closed', async () => {}, true);
     t.addHandler('complaint.received', async () => {}, true);
+    t.addHandler('survey.requested', async () => {}, true);
     const started = jest.fn();
     t.listen(started);
     expect(started).toHaveBeenCalledTimes(1);
