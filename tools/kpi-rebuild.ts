@@ -32,7 +32,7 @@ const url = process.env.KPI_DATABASE_URL ?? process.env.DATABASE_URL;
 const embedded = values.embedded === true || process.env.HEATING_MODE === 'embedded';
 let database: DatabaseConfig;
 if (embedded) database = { kind: 'pglite', dataDir: `${process.env.DATA_DIR ?? '.data'}/kpi` };
-else if (url && /^postgres(ql)?:\/\/.+/.test(url)) database = { kind: 'postgres', url, poolSize: 1 };
+else if (url && /^postgres(ql)?:\/\/.+/.test(url)) database = { kind: 'postgres', url, poolSize: 2 }; // migrations take one connection for their lock and run on another
 else fail('KPI_DATABASE_URL (or DATABASE_URL) must be a postgres:// URL, or pass --embedded');
 
 const where = database.kind === 'postgres' ? 'the kpi database' : `${database.dataDir} (is the embedded suite still running?)`;

@@ -41,6 +41,7 @@ describe('the suite on real PostgreSQL and RabbitMQ', () => {
       'WebhookHardening1764400000230',
       'OutageIncidents1764400000240',
       'BadRatings1764400000250',
+      'AuditChain1764400000260',
       'MessagingRetention1764400000900',
     ]);
   });

@@ -81,16 +81,14 @@ export class CaseDispatcher {
     const received: LogEntry = { caseId: c.id, actor: SYSTEM, at: now, action: 'received', change: { to: c.status, detail: { channel: complaint.channel } } };
     if (decision.kind === 'manual') {
       await em.insert(DispatchCase, c);
-      await logActions(em, [
-        received,
-        {
-          caseId: c.id,
-          actor: SYSTEM,
-          at: now,
-          action: 'queued_for_manual_dispatch',
-          change: { from: c.status, to: c.status, detail: { reason: decision.reason, authorityId: c.authorityId, ...c.routing } },
-        },
-      ]);
+      const queued: LogEntry = {
+        caseId: c.id,
+        actor: SYSTEM,
+        at: now,
+        action: 'queued_for_manual_dispatch',
+        change: { from: c.status, to: c.status, detail: { reason: decision.reason, authorityId: c.authorityId, ...c.routing } },
+      };
+      await logActions(em, [received, queued], { head: null });
       return c;
     }
     const authorityId = registry.companyAuthority(decision.companyId) ?? (await em.findOneByOrFail(Company, { id: decision.companyId })).authorityId;
@@ -103,7 +101,7 @@ export class CaseDispatcher {
     });
     const assigned = assignment.updated;
     await em.insert(DispatchCase, assigned);
-    await logActions(em, [received, assignment.log]);
+    await logActions(em, [received, assignment.log], { head: null });
     await this.assignment.announce(em, assignment);
     // Under an open outage incident the case joins it; enough complaints under one station propose one.
     await this.incidents.onCaseRouted(em, assigned);

@@ -1,6 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { Principal } from '#shared';
-import { CaseAction } from './case-records.entity.js';
+import { chainEntries } from '../audit/audit-chain.js';
+import { modifyReturning } from '../webhooks/webhook-sql.js';
 
 /** Who acted: a person of a unit, or the platform itself (routing, deadlines). */
 export interface Actor {
@@ -36,11 +37,23 @@ export async function logAction(em: EntityManager, caseId: string, actor: Actor,
   await logActions(em, [{ caseId, actor, at, action, change }]);
 }
 
-/** Appends several steps in one statement, in the given order. */
-export async function logActions(em: EntityManager, entries: LogEntry[]): Promise<void> {
-  await em.insert(
-    CaseAction,
-    entries.map(({ caseId, actor, at, action, change = {} }) => ({
+/**
+ * Appends steps of one case, in order, to its hash-chained action log (apps/dispatch/src/audit):
+ * one statement writes the entries and moves the case's chain head. The head is read under a lock
+ * first, unless the caller knows it (`head: null` for a case created in this transaction).
+ */
+export async function logActions(em: EntityManager, entries: LogEntry[], known?: { head: null }): Promise<void> {
+  if (entries.length === 0) return;
+  const caseId = entries[0].caseId;
+  if (entries.some((e) => e.caseId !== caseId)) throw new Error('logActions appends the steps of one case at a time');
+  let head: string | null = null;
+  if (!known) {
+    const [row]: Array<{ hash: string }> = await em.query(`SELECT hash FROM case_audit_head WHERE case_id = $1 FOR UPDATE`, [caseId]);
+    head = row?.hash ?? null;
+  }
+  const chained = chainEntries(
+    head,
+    entries.map(({ actor, at, action, change = {} }) => ({
       caseId,
       at,
       actorRole: actor.role,
@@ -48,9 +61,30 @@ export async function logActions(em: EntityManager, entries: LogEntry[]): Promis
       action,
       fromStatus: change.from ?? null,
       toStatus: change.to ?? null,
-      detail: (change.detail ?? {}) as never,
+      // As jsonb will give it back: what is hashed is what the verifier reads.
+      detail: JSON.parse(JSON.stringify(change.detail ?? {})) as Record<string, unknown>,
     })),
   );
+  const params: unknown[] = [caseId, chained[chained.length - 1].hash, chained.length, head];
+  const values = chained.map((c) => {
+    params.push(c.at, c.actorRole, c.actorId, c.action, c.fromStatus, c.toStatus, JSON.stringify(c.detail), c.prevHash, c.hash);
+    const n = params.length;
+    return `($1, $${n - 8}, $${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}::jsonb, $${n - 1}, $${n})`;
+  });
+  const moved = await modifyReturning(
+    em,
+    `WITH entries AS (
+       INSERT INTO case_action (case_id, at, actor_role, actor_id, action, from_status, to_status, detail, prev_hash, hash)
+       VALUES ${values.join(', ')}
+       RETURNING id
+     )
+     INSERT INTO case_audit_head (case_id, hash, count) VALUES ($1, $2, $3)
+     ON CONFLICT (case_id) DO UPDATE SET hash = EXCLUDED.hash, count = case_audit_head.count + EXCLUDED.count
+       WHERE case_audit_head.hash IS NOT DISTINCT FROM $4
+     RETURNING case_id`,
+    params,
+  );
+  if (moved.length === 0) throw new Error(`the audit chain of case ${caseId} moved on meanwhile; the transaction is rolled back`);
 }
 
 /** What each action is called in a case's timeline. */

@@ -13,6 +13,10 @@ export class CaseAction {
   @Column('text', { name: 'from_status', nullable: true }) fromStatus: string | null;
   @Column('text', { name: 'to_status', nullable: true }) toStatus: string | null;
   @Column('jsonb', { default: () => "'{}'" }) detail: Record<string, unknown>;
+  /** Audit chain (apps/dispatch/src/audit): the case's previous entry's hash, null for its first. */
+  @Column('text', { name: 'prev_hash', nullable: true }) prevHash: string | null;
+  /** SHA-256 over prevHash and this entry's canonical content. */
+  @Column('text', { nullable: true }) hash: string | null;
 }
 
 export type RequestKind = 'return' | 'extension';
