@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DataSource } from 'typeorm';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ManualClock, naturalDayDeadline } from '#shared';
 import { startEmbeddedSuite } from '../../apps/embedded/src/suite.js';
@@ -396,6 +397,30 @@ describe('dispatch workflow: company steps, authority decisions, deadlines (embe
       expect(confirmed.body).toMatchObject({ status: 'open', linkedCases: 5, residentsNotified: 5 });
       const second = await post(shenyang, `/api/v1/incidents/${proposed.id}/confirm`, { cause: 'x', expectedRestorationAt: '2026-11-30T22:00:00+08:00' });
       expect(second).toMatchObject({ status: 409, body: { code: 'INCIDENT_STATE_CONFLICT' } });
+    });
+
+    it('the other services are told: case.dispatched names the case’s district, community and station; every incident change is an incident.updated event', async () => {
+      const ds = suite.apps.dispatch.get(DataSource);
+      const c = await fileCase({ communityName: HC0003_COMMUNITY.name, address: { ...hotlineComplaint('13600000000').address, districtCode: HC0003.districtCode } });
+      const [dispatched] = await ds.query(`SELECT payload FROM outbox_message WHERE event_type = 'case.dispatched' AND payload->>'caseId' = $1`, [c.caseId]);
+      expect(dispatched.payload).toMatchObject({
+        companyId: 'HC0003',
+        districtCode: HC0003.districtCode,
+        communityId: HC0003_COMMUNITY.id,
+        communityName: HC0003_COMMUNITY.name,
+        stationId: HC0003_COMMUNITY.stationId,
+        stationName: expect.stringContaining('站'),
+      });
+      const [incident] = await ds.query(`SELECT id FROM outage_incident WHERE $1 = ANY(station_ids) AND status = 'open'`, [HC0003_COMMUNITY.stationId]);
+      const events: Array<{ payload: Record<string, unknown> }> = await ds.query(
+        `SELECT payload FROM outbox_message WHERE event_type = 'incident.updated' AND payload->>'incidentId' = $1 ORDER BY id`,
+        [incident.id],
+      );
+      expect(events.map((e) => [e.payload.status, e.payload.linkedCases])).toEqual([
+        ['proposed', 0],
+        ['open', 5],
+      ]);
+      expect(events[1].payload).toMatchObject({ authorityId: 'AU210100', stationIds: [HC0003_COMMUNITY.stationId], cause: '一次网爆管' });
     });
   });
 

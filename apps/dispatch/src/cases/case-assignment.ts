@@ -5,6 +5,7 @@ import type { Clock } from '#shared';
 import type { Company } from '../registry/registry.entities.js';
 import { logActions } from './case-log.js';
 import type { Actor, LogEntry } from './case-log.js';
+import { CommunityIndexHolder } from '../routing/community-index.holder.js';
 import { caseForCompany, CompanyNotifier } from './company-notifier.js';
 import { DispatchCase } from './dispatch-case.entity.js';
 import type { Complexity } from './dispatch-case.entity.js';
@@ -46,6 +47,7 @@ export class CaseAssignment {
   constructor(
     private readonly outbox: Outbox,
     private readonly notifier: CompanyNotifier,
+    private readonly registry: CommunityIndexHolder,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
@@ -94,6 +96,7 @@ export class CaseAssignment {
   async announce(em: EntityManager, a: Assignment): Promise<void> {
     const { before, updated, company, how } = a;
     const previousCompanyId = before.companyId;
+    const station = updated.communityId ? (await this.registry.snapshot(em)).stationOf(updated.communityId) : undefined;
     await this.outbox.add(em, 'case.dispatched', {
       caseId: updated.id,
       caseNumber: updated.caseNumber,
@@ -106,6 +109,11 @@ export class CaseAssignment {
       dispatchedAt: (updated.dispatchedAt as Date).toISOString(),
       dueAt: (updated.dueAt as Date).toISOString(),
       ...(previousCompanyId && previousCompanyId !== company.id ? { previousCompanyId } : {}),
+      // Where the case is (kpi's live monitoring: hot spots and surges per station).
+      districtCode: updated.districtCode,
+      communityName: updated.communityName,
+      ...(updated.communityId ? { communityId: updated.communityId } : {}),
+      ...(station ? { stationId: station.id, stationName: station.name } : {}),
     });
     await this.notifier.notify(em, company.id, updated.id, 'case.dispatched', caseForCompany(updated));
   }

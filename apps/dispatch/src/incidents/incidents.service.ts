@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { AppError, CLOCK, outageNoticeSms, SERVICE_CONFIG, SmsSender } from '#shared';
+import { AppError, CLOCK, Outbox, outageNoticeSms, SERVICE_CONFIG, SmsSender } from '#shared';
 import type { Category, Clock, Principal, ServiceConfig } from '#shared';
 import { UnitScopes } from '../access/unit-scope.js';
 import type { UnitScope } from '../access/unit-scope.js';
@@ -37,6 +37,7 @@ export class IncidentsService {
     private readonly scopes: UnitScopes,
     private readonly cases: CompanyCasesService,
     private readonly sms: SmsSender,
+    private readonly outbox: Outbox,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(CLOCK) private readonly clock: Clock,
   ) {}
@@ -86,7 +87,7 @@ export class IncidentsService {
       });
       await em.insert(OutageIncident, incident);
       await this.linkOpenCases(em, incident, actorOf(principal), now);
-      return this.view(em, incident);
+      return this.announce(em, incident);
     });
     this.sms.kick();
     return view;
@@ -181,7 +182,7 @@ export class IncidentsService {
     if (active) return;
     const communities = await em.findBy(Community, { stationId: station.id });
     const now = this.clock.now();
-    await em.insert(OutageIncident, {
+    const proposed = em.create(OutageIncident, {
       id: randomUUID(),
       status: 'proposed',
       authorityId: c.authorityId,
@@ -202,6 +203,8 @@ export class IncidentsService {
       restorationSummary: null,
       updatedAt: now,
     });
+    await em.insert(OutageIncident, proposed);
+    await this.announce(em, proposed);
     this.logger.warn(`suspected outage proposed for station ${station.id} (${n} households in ${windowMinutes} min)`);
   }
 
@@ -247,7 +250,7 @@ export class IncidentsService {
         throw new AppError('INCIDENT_STATE_CONFLICT', `停供事件当前状态为“${INCIDENT_STATUS_LABELS[incident.status]}”，不能执行此操作`, 409);
       }
       await change(em, incident, actorOf(principal));
-      return this.view(em, incident);
+      return this.announce(em, incident);
     });
   }
 
@@ -301,6 +304,27 @@ export class IncidentsService {
     return expected;
   }
 
+
+  /** The incident as it now stands, for the caller and as `incident.updated` for the other services (kpi's live page). */
+  private async announce(em: EntityManager, i: OutageIncident): Promise<IncidentView> {
+    const view = await this.view(em, i);
+    await this.outbox.add(em, 'incident.updated', {
+      incidentId: i.id,
+      status: i.status,
+      authorityId: i.authorityId,
+      cityCode: i.cityCode,
+      districtCode: i.districtCode,
+      title: i.title,
+      cause: i.cause,
+      stationIds: i.stationIds,
+      communityIds: i.communityIds,
+      companyIds: i.companyIds,
+      linkedCases: view.linkedCases,
+      ...(i.expectedRestorationAt ? { expectedRestorationAt: i.expectedRestorationAt.toISOString() } : {}),
+      updatedAt: i.updatedAt.toISOString(),
+    });
+    return view;
+  }
 
   private async view(em: EntityManager, i: OutageIncident): Promise<IncidentView> {
     const [{ cases, residents }] = await em.query(
