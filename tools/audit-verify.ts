@@ -7,21 +7,15 @@
  */
 import 'reflect-metadata';
 import { parseArgs } from 'node:util';
-import { openDataSource } from '#shared';
-import type { DatabaseConfig } from '#shared';
 import { verifyAuditTrail } from '../apps/dispatch/src/audit/audit-verifier.js';
 import { DISPATCH_SCHEMA } from '../apps/dispatch/src/dispatch-schema.js';
+import { openServiceDatabase } from './support/service-database.js';
 
 const USAGE = `Usage: npm run audit:verify [-- --embedded] [-- --case GR-… …]
 
   DISPATCH_DATABASE_URL=postgres://… npm run audit:verify   the production dispatch database (or DATABASE_URL)
   npm run audit:verify -- --embedded                        the embedded suite's data folder (DATA_DIR, default .data), suite stopped
   --case GR-20261129-000123                                  only these cases (repeatable)`;
-
-function fail(message: string): never {
-  process.stderr.write(`${message}\n\n${USAGE}\n`);
-  process.exit(2);
-}
 
 const { values } = parseArgs({
   options: { embedded: { type: 'boolean' }, case: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
@@ -31,18 +25,7 @@ if (values.help) {
   process.exit(0);
 }
 
-const url = process.env.DISPATCH_DATABASE_URL ?? process.env.DATABASE_URL;
-const embedded = values.embedded === true || process.env.HEATING_MODE === 'embedded';
-let database: DatabaseConfig;
-if (embedded) database = { kind: 'pglite', dataDir: `${process.env.DATA_DIR ?? '.data'}/dispatch` };
-else if (url && /^postgres(ql)?:\/\/.+/.test(url)) database = { kind: 'postgres', url, poolSize: 2 }; // migrations take one connection for their lock and run on another
-else fail('DISPATCH_DATABASE_URL (or DATABASE_URL) must be a postgres:// URL, or pass --embedded');
-
-const where = database.kind === 'postgres' ? 'the dispatch database' : `${database.dataDir} (is the embedded suite still running?)`;
-const dataSource = await openDataSource(database, DISPATCH_SCHEMA).catch((error: unknown) => {
-  process.stderr.write(`cannot open ${where}: ${error instanceof Error ? error.message : String(error)}\n`);
-  process.exit(1);
-});
+const dataSource = await openServiceDatabase({ service: 'dispatch', urlVariable: 'DISPATCH_DATABASE_URL', embedded: values.embedded === true, schema: DISPATCH_SCHEMA, usage: USAGE });
 try {
   const report = await dataSource.transaction('REPEATABLE READ', (em) => verifyAuditTrail(em, { caseNumbers: values.case }));
   for (const p of report.problems) {

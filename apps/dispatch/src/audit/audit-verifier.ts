@@ -12,7 +12,8 @@ export interface AuditReport {
   problems: Array<AuditProblem & { caseNumber: string }>;
 }
 
-interface ActionRow {
+/** A `case_action` row as SQL returns it. */
+export interface ActionRow {
   id: string;
   case_id: string;
   at: Date | string;
@@ -60,7 +61,8 @@ export async function verifyAuditTrail(em: EntityManager, options: { caseNumbers
   }
 }
 
-function toStored(r: ActionRow): StoredEntry {
+/** A row as the chain sees it (detail parsed if the driver gave text). */
+export function toStored(r: ActionRow): StoredEntry {
   return {
     id: String(r.id),
     caseId: r.case_id,

@@ -1,21 +1,10 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 import { chainEntries } from '../audit/audit-chain.js';
-import type { AuditContent } from '../audit/audit-chain.js';
+import { toStored } from '../audit/audit-verifier.js';
+import type { ActionRow } from '../audit/audit-verifier.js';
 
 /** Cases chained per batch while the existing entries are hashed. */
 const BACKFILL_CASES = 500;
-
-interface Row {
-  id: string;
-  case_id: string;
-  at: Date | string;
-  actor_role: string;
-  actor_id: string;
-  action: string;
-  from_status: string | null;
-  to_status: string | null;
-  detail: Record<string, unknown> | string;
-}
 
 /**
  * The audit trail of cases (issue 9): `case_action` entries are hash-chained per case
@@ -41,11 +30,11 @@ export class AuditChain1764400000260 implements MigrationInterface {
       );
       if (cases.length === 0) break;
       after = cases[cases.length - 1].case_id;
-      const rows: Row[] = await q.query(`SELECT * FROM case_action WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, id`, [cases.map((c) => c.case_id)]);
-      const byCase = new Map<string, Row[]>();
+      const rows: ActionRow[] = await q.query(`SELECT * FROM case_action WHERE case_id = ANY($1::uuid[]) ORDER BY case_id, id`, [cases.map((c) => c.case_id)]);
+      const byCase = new Map<string, ActionRow[]>();
       for (const r of rows) byCase.set(r.case_id, [...(byCase.get(r.case_id) ?? []), r]);
       for (const [caseId, entries] of byCase) {
-        const chained = chainEntries(null, entries.map(toContent));
+        const chained = chainEntries(null, entries.map(toStored));
         for (const [i, c] of chained.entries()) {
           await q.query(`UPDATE case_action SET prev_hash = $2, hash = $3 WHERE id = $1`, [entries[i].id, c.prevHash, c.hash]);
         }
@@ -67,17 +56,4 @@ export class AuditChain1764400000260 implements MigrationInterface {
     await q.query(`DROP TABLE case_audit_head`);
     await q.query(`ALTER TABLE case_action DROP COLUMN hash, DROP COLUMN prev_hash`);
   }
-}
-
-function toContent(r: Row): AuditContent {
-  return {
-    caseId: r.case_id,
-    at: new Date(r.at),
-    actorRole: r.actor_role,
-    actorId: r.actor_id,
-    action: r.action,
-    fromStatus: r.from_status,
-    toStatus: r.to_status,
-    detail: typeof r.detail === 'string' ? (JSON.parse(r.detail) as Record<string, unknown>) : r.detail,
-  };
 }
