@@ -25,7 +25,8 @@ export function paging(limit?: string, offset?: string): { limit: number; offset
   const l = limit === undefined ? 50 : Number(limit);
   const o = offset === undefined ? 0 : Number(offset);
   if (!Number.isInteger(l) || l < 1 || l > 200) throw new AppError('INVALID_LIMIT', '每页条数（limit）必须是 1–200 的整数', 400, 'limit');
-  if (!Number.isInteger(o) || o < 0) throw new AppError('INVALID_OFFSET', '起始位置（offset）必须是不小于 0 的整数', 400, 'offset');
+  // Past 2^53 a number is no longer an exact integer, and PostgreSQL's OFFSET (bigint) refuses it as a 500.
+  if (!Number.isSafeInteger(o) || o < 0) throw new AppError('INVALID_OFFSET', '起始位置（offset）必须是 0 到 9007199254740991 之间的整数', 400, 'offset');
   return { limit: l, offset: o };
 }
 

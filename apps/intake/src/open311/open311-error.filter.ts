@@ -1,7 +1,7 @@
 import { Catch, HttpException } from '@nestjs/common';
 import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { AppError, ErrorFilter } from '#shared';
+import { AppError, ErrorFilter, RateLimitedError } from '#shared';
 import { renderOpen311 } from './open311-format.js';
 
 /**
@@ -17,6 +17,7 @@ export class Open311ErrorFilter implements ExceptionFilter {
     if (status < 400 || status >= 500) return this.fallback.catch(exception, host);
     const req = host.switchToHttp().getRequest<Request>();
     const res = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof RateLimitedError) res.setHeader('Retry-After', String(exception.retryAfterSeconds));
     const message = exception instanceof Error ? exception.message : String(exception);
     const field = exception instanceof AppError && exception.field ? `（${exception.field}）` : '';
     const description = message.includes(field.slice(1, -1)) || !field ? message : `${message}${field}`;

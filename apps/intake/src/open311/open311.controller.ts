@@ -2,7 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, R
 import { ApiExcludeEndpoint, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Response } from 'express';
 import { DataSource, In } from 'typeorm';
-import { AppError, CATEGORY_LABELS, Public, SERVICE_CONFIG, TokenService } from '#shared';
+import { AppError, CATEGORY_LABELS, Public, RateLimit, SERVICE_CONFIG, TokenService } from '#shared';
 import type { ServiceConfig } from '#shared';
 import { Complaint } from '../complaints/complaint.entity.js';
 import { ComplaintsService } from '../complaints/complaints.service.js';
@@ -33,6 +33,7 @@ function send(res: Response, format: Open311Format, root: string, item: string, 
  */
 @ApiTags('open311 GeoReport v2')
 @Public()
+@RateLimit({ policy: 'publicIp', by: 'ip' })
 @UseFilters(Open311ErrorFilter)
 @Controller('open311/v2')
 export class Open311Controller {
@@ -133,7 +134,10 @@ export class Open311Controller {
   private date(value: unknown, field: string): Date | undefined {
     if (value === undefined || value === '') return undefined;
     const d = typeof value === 'string' ? new Date(value) : new Date(NaN);
-    if (Number.isNaN(d.getTime())) throw new AppError('VALIDATION_FAILED', `${field} 必须是 W3C 时间格式，例如 2026-11-29T08:00:00+08:00`, 400, field);
+    // Years outside 1–9999 parse in JavaScript but are no W3C datetime (and PostgreSQL refuses some of them).
+    if (Number.isNaN(d.getTime()) || d.getUTCFullYear() < 1 || d.getUTCFullYear() > 9999) {
+      throw new AppError('VALIDATION_FAILED', `${field} 必须是 W3C 时间格式（公元 1–9999 年），例如 2026-11-29T08:00:00+08:00`, 400, field);
+    }
     return d;
   }
 

@@ -2,7 +2,7 @@ import { Body, Controller, HttpCode, Param, ParseUUIDPipe, Post, Req } from '@ne
 import { ApiAcceptedResponse, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { IsString, Matches } from 'class-validator';
 import type { Request } from 'express';
-import { AppError, Public } from '#shared';
+import { AppError, Public, RateLimit } from '#shared';
 import { VerificationService } from './verification.service.js';
 
 export class RequestCodeDto {
@@ -42,6 +42,7 @@ export class VerificationController {
 
   @Post()
   @HttpCode(202)
+  @RateLimit({ policy: 'verificationSendIp', by: 'ip' }, { policy: 'verificationSendPhone', by: 'phone' })
   @ApiOperation({ summary: '获取短信验证码（6 位，5 分钟有效；60 秒内不可重发，每号每日最多 10 次）' })
   @ApiAcceptedResponse({ type: CodeRequestedView })
   request(@Body() dto: RequestCodeDto, @Req() req: Request) {
@@ -50,6 +51,7 @@ export class VerificationController {
 
   @Post(':verificationId/confirm')
   @HttpCode(200)
+  @RateLimit({ policy: 'verificationConfirmIp', by: 'ip' })
   @ApiOperation({ summary: '提交验证码，成功后返回居民令牌（错误 5 次作废）' })
   @ApiOkResponse({ type: VerifiedView })
   confirm(@Param('verificationId', uuid) verificationId: string, @Body() dto: ConfirmCodeDto) {

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { TZDate } from '@date-fns/tz';
-import { startOfDay } from 'date-fns';
+import { addDays, startOfDay } from 'date-fns';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
-import { AppError, CLOCK, KeyRing, maskPhone, normalizeMainlandMobile, SHANGHAI, SmsSender, TokenService } from '#shared';
+import { AppError, CLOCK, describeWaitZh, KeyRing, maskPhone, normalizeMainlandMobile, RateLimitedError, SHANGHAI, SmsSender, TokenService } from '#shared';
 import type { Clock } from '#shared';
 import { PhoneVerification } from './phone-verification.entity.js';
 import { codeMatches, hashCode, newCode, VERIFICATION_RULES as RULES } from './verification-rules.js';
@@ -52,14 +52,20 @@ export class VerificationService {
       const last = await repo.findOne({ where: { phone }, order: { createdAt: 'DESC' } });
       if (last && now.getTime() - last.createdAt.getTime() < RULES.resendCooldownMs) {
         const wait = Math.ceil((RULES.resendCooldownMs - (now.getTime() - last.createdAt.getTime())) / 1000);
-        throw new AppError('RESEND_TOO_SOON', `验证码已发送，请 ${wait} 秒后再重新获取`, 429, 'phone');
+        throw new RateLimitedError('RESEND_TOO_SOON', `验证码已发送，请 ${wait} 秒后再重新获取`, wait, 'phone');
       }
-      const dayStart = new Date(startOfDay(new TZDate(now.getTime(), SHANGHAI)).getTime());
+      const shanghaiDay = startOfDay(new TZDate(now.getTime(), SHANGHAI));
+      const dayStart = new Date(shanghaiDay.getTime());
       if ((await repo.countBy({ phone, createdAt: MoreThanOrEqual(dayStart) })) >= RULES.maxCodesPerPhonePerDay) {
-        throw new AppError('DAILY_LIMIT', `该手机号今日获取验证码已达 ${RULES.maxCodesPerPhonePerDay} 次，请明天再试，或拨打供热热线反映问题`, 429, 'phone');
+        const untilTomorrow = secondsUntil(new Date(addDays(shanghaiDay, 1).getTime()), now);
+        throw new RateLimitedError('DAILY_LIMIT', `该手机号今日获取验证码已达 ${RULES.maxCodesPerPhonePerDay} 次，请明天再试，或拨打供热热线反映问题`, untilTomorrow, 'phone');
       }
-      if ((await repo.countBy({ ip, createdAt: MoreThanOrEqual(new Date(now.getTime() - 3_600_000)) })) >= RULES.maxCodesPerIpPerHour) {
-        throw new AppError('IP_LIMIT', '当前网络获取验证码过于频繁，请稍后再试', 429);
+      const hourAgo = new Date(now.getTime() - 3_600_000);
+      const ipCodes = await repo.find({ where: { ip, createdAt: MoreThanOrEqual(hourAgo) }, order: { createdAt: 'ASC' }, take: RULES.maxCodesPerIpPerHour, select: { createdAt: true } });
+      if (ipCodes.length >= RULES.maxCodesPerIpPerHour) {
+        // The next code is possible once the oldest of this hour's codes is an hour old.
+        const wait = secondsUntil(new Date(ipCodes[0].createdAt.getTime() + 3_600_000), now);
+        throw new RateLimitedError('IP_LIMIT', `当前网络获取验证码过于频繁（每小时最多 ${RULES.maxCodesPerIpPerHour} 次），请 ${describeWaitZh(wait)}后再试`, wait);
       }
       await repo.update({ phone, status: 'pending' }, { status: 'superseded' });
       const code = newCode();
@@ -81,16 +87,14 @@ export class VerificationService {
       const now = this.clock.now();
       if (!v) return refuse('VERIFICATION_NOT_FOUND', '验证请求不存在，请重新获取验证码', 404, 'verificationId');
       if (v.status === 'verified') return refuse('CODE_ALREADY_USED', '该验证码已使用过，请重新获取验证码', 409, 'code');
-      if (v.status === 'failed') return refuse('TOO_MANY_ATTEMPTS', '验证码错误次数过多，请重新获取验证码', 429, 'code');
+      if (v.status === 'failed') return tooManyAttempts(v, now);
       if (v.status === 'superseded') return refuse('CODE_SUPERSEDED', '已获取了新的验证码，请使用最新收到的验证码', 410, 'code');
       if (now >= v.expiresAt) return refuse('CODE_EXPIRED', '验证码已过期（有效期 5 分钟），请重新获取', 410, 'code');
       if (!codeMatches(this.key, v.id, code, v.codeHash)) {
         const attempts = v.attempts + 1;
         const left = RULES.maxWrongTries - attempts;
         await repo.update({ id: v.id }, { attempts, ...(left <= 0 ? { status: 'failed' as const } : {}) });
-        return left <= 0
-          ? refuse('TOO_MANY_ATTEMPTS', '验证码错误次数过多，请重新获取验证码', 429, 'code')
-          : refuse('WRONG_CODE', `验证码不正确，还可尝试 ${left} 次`, 400, 'code');
+        return left <= 0 ? tooManyAttempts(v, now) : refuse('WRONG_CODE', `验证码不正确，还可尝试 ${left} 次`, 400, 'code');
       }
       await repo.update({ id: v.id }, { status: 'verified', verifiedAt: now, attempts: v.attempts + 1 });
       return { ok: true, phone: v.phone, id: v.id };
@@ -103,4 +107,15 @@ export class VerificationService {
 
 function refuse(code: string, message: string, status: number, field: string): ConfirmResult {
   return { ok: false, error: new AppError(code, message, status, field) };
+}
+
+/** This code is spent; a new one can be requested once the phone's resend cooldown has passed. */
+function tooManyAttempts(v: PhoneVerification, now: Date): ConfirmResult {
+  const wait = secondsUntil(new Date(v.createdAt.getTime() + RULES.resendCooldownMs), now);
+  return { ok: false, error: new RateLimitedError('TOO_MANY_ATTEMPTS', '验证码错误次数过多，请重新获取验证码', wait, 'code') };
+}
+
+/** Whole seconds from now until `then`, at least 1 (a Retry-After of 0 would invite an immediate retry). */
+function secondsUntil(then: Date, now: Date): number {
+  return Math.max(1, Math.ceil((then.getTime() - now.getTime()) / 1000));
 }

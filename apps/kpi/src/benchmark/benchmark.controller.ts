@@ -3,7 +3,7 @@ import { ApiBearerAuth, ApiCreatedResponse, ApiOperation, ApiProperty, ApiQuery,
 import { Type } from 'class-transformer';
 import { ArrayMaxSize, ArrayMinSize, IsArray, IsIn, IsNumber, IsObject, IsString, Matches, Max, MaxLength, Min, ValidateNested } from 'class-validator';
 import type { Response } from 'express';
-import { AppError, CLOCK, CurrentPrincipal, NoControlChars, NotBlank, Roles } from '#shared';
+import { AppError, CLOCK, CurrentPrincipal, MaxDecimalPlaces, NoControlChars, NotBlank, Roles } from '#shared';
 import type { Clock, Principal } from '#shared';
 import { renderCompanyReportHtml } from './benchmark-html.js';
 import { checkWeights, DEFAULT_WEIGHTS, DIMENSION_KEYS, DIMENSIONS, parseSeason } from './benchmark-scoring.js';
@@ -30,7 +30,8 @@ export class ScoreDto {
   @ApiProperty({ example: 92.5, minimum: 0, maximum: 100 })
   @Max(100, { message: '得分（score）应在 0–100 之间' })
   @Min(0, { message: '得分（score）应在 0–100 之间' })
-  @IsNumber({ maxDecimalPlaces: 1, allowNaN: false, allowInfinity: false }, { message: '得分（score）必须是 0–100 的数，最多一位小数' })
+  @MaxDecimalPlaces(1, { message: '得分（score）必须是 0–100 的数，最多一位小数' })
+  @IsNumber({ allowNaN: false, allowInfinity: false }, { message: '得分（score）必须是 0–100 的数，最多一位小数' })
   score: number;
 
   @ApiProperty({ example: '现场检查 2026-12-10：换热站巡检记录完整，应急预案已备案（附件编号 A-17）' })

@@ -1,7 +1,7 @@
 import { Body, Controller, HttpCode, Logger, Param, Post, Req, Res } from '@nestjs/common';
 import { ApiBody, ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { maskPhonesInText, Public } from '#shared';
+import { maskPhonesInText, Public, RateLimit } from '#shared';
 import { CallbackAuth } from './callback-auth.js';
 import { InboundRepliesService, InboundUnavailable } from './inbound-replies.service.js';
 import { MalformedCallbackBody, parseAliyunCallback, parseTencentCallback } from './provider-formats.js';
@@ -49,6 +49,7 @@ export class SmsCallbacksController {
 
   @Post('aliyun/:token')
   @HttpCode(200)
+  @RateLimit({ policy: 'smsCallbackIp', by: 'ip', answer: (r) => CALLBACK_ANSWERS.aliyun.refuse(429, r.message) })
   @ApiOperation({ summary: '阿里云上行短信（SmsUp）推送：居民回复', description: '在阿里云短信控制台「上行短信」HTTP 批量推送中登记此地址（含密钥 token）。' })
   @ApiParam({ name: 'token', description: 'SMS_CALLBACK_TOKEN' })
   @ApiBody({ schema: { type: 'array', items: { type: 'object', example: { phone_number: '13812345678', content: '1', send_time: '2026-11-29 10:00:00', dest_code: '1234', sequence_id: 1234567890, sign_name: '供热直通车' } } } })
@@ -59,6 +60,7 @@ export class SmsCallbacksController {
 
   @Post('tencent/:token')
   @HttpCode(200)
+  @RateLimit({ policy: 'smsCallbackIp', by: 'ip', answer: (r) => CALLBACK_ANSWERS.tencent.refuse(429, r.message) })
   @ApiOperation({ summary: '腾讯云回复短信回调：居民回复', description: '在腾讯云短信控制台「回调配置 → 回复短信回调」中登记此地址（含密钥 token）。' })
   @ApiParam({ name: 'token', description: 'SMS_CALLBACK_TOKEN' })
   @ApiBody({ schema: { type: 'object', example: { extend: '', mobile: '13812345678', nationcode: '86', sign: '供热直通车', text: '1', time: 1795950000 } } })

@@ -1,7 +1,7 @@
-import { Body, Controller, Get, Logger, Param, Post, Res } from '@nestjs/common';
+import { Body, Controller, Get, Logger, Param, Post, Res, UseFilters } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { Response } from 'express';
-import { isDatabaseUnavailable, Public } from '#shared';
+import { HtmlRefusalFilter, isDatabaseUnavailable, Public, RateLimit } from '#shared';
 import {
   alreadyRatedPage,
   closedPage,
@@ -22,6 +22,8 @@ import type { WebRatingView } from './web-rating.service.js';
  */
 @ApiExcludeController()
 @Public()
+@RateLimit({ policy: 'publicIp', by: 'ip', answer: 'html' })
+@UseFilters(HtmlRefusalFilter)
 @Controller('r')
 export class WebRatingController {
   private readonly logger = new Logger('WebRating');

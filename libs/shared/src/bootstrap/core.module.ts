@@ -11,6 +11,7 @@ import type { SchemaDefinition } from '../database/data-source.js';
 import { HealthController } from '../health/health.controller.js';
 import { OpsController } from '../health/ops.controller.js';
 import { ErrorFilter } from '../http/error.filter.js';
+import { RateLimitGuard } from '../http/rate-limit/rate-limit.guard.js';
 import { MessagingHousekeeping } from '../messaging/housekeeping.js';
 import { Inbox } from '../messaging/inbox/inbox.js';
 import { InProcessDeadLetters, InProcessPublisher } from '../messaging/in-process/in-process.transport.js';
@@ -62,6 +63,8 @@ export class CoreModule {
         { provide: TokenService, useValue: new TokenService(runtime.authSecret) },
         { provide: KeyRing, useValue: new KeyRing(runtime.authSecret) },
         { provide: APP_GUARD, useClass: AuthGuard },
+        // After AuthGuard: global guards run in the order they are provided, and this one counts per token.
+        { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
       exports: [SERVICE_NAME, SERVICE_CONFIG, CLOCK, DataSource, EVENT_PUBLISHER, Outbox, OutboxRelay, Inbox, TokenService, KeyRing],

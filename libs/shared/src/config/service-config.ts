@@ -1,6 +1,8 @@
 import { plainToInstance, Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, MinLength, ValidateIf, validateSync } from 'class-validator';
 import type { ServiceName } from '../contracts/services.js';
+import { readRateLimits } from '../http/rate-limit/rate-limit-config.js';
+import type { RateLimits } from '../http/rate-limit/rate-limit-config.js';
 import { DEFAULT_RETRY_DELAYS_MS } from '../messaging/retry-policy.js';
 import { readSmsConfig } from '../sms/sms-config.js';
 import type { SmsConfig } from '../sms/sms-config.js';
@@ -143,6 +145,8 @@ export interface ServiceConfig {
   sms: SmsConfig;
   /** kpi: publish the previous month's bulletin on the 1st at 06:00 Asia/Shanghai (docs/bulletins.md). */
   bulletinSchedule: boolean;
+  /** Request limits per client address, phone or token (`RATE_LIMIT_*`, docs/security.md); null = off. */
+  rateLimits: RateLimits;
 }
 
 function runModeOf(env: NodeJS.ProcessEnv, defaultMode: RunMode): string {
@@ -188,8 +192,13 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
   });
   const errors = validateSync(raw, { stopAtFirstError: true });
   const sms = readSmsConfig(env, service, { PUBLIC_BASE_URL: raw.PUBLIC_BASE_URL });
-  if (errors.length > 0 || sms.problems.length > 0) {
-    throw new ConfigError([...errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })), ...sms.problems]);
+  const rateLimits = readRateLimits(env);
+  if (errors.length > 0 || sms.problems.length > 0 || rateLimits.problems.length > 0) {
+    throw new ConfigError([
+      ...errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })),
+      ...sms.problems,
+      ...rateLimits.problems,
+    ]);
   }
   const mode = raw.HEATING_MODE;
   return {
@@ -213,6 +222,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     sms: sms.config,
     surveyWindowDays: raw.SURVEY_WINDOW_DAYS,
     bulletinSchedule: raw.BULLETIN_SCHEDULE === 'on',
+    rateLimits: rateLimits.limits,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     open311ApiKeys: new Map(
       raw.OPEN311_API_KEYS.split(',')

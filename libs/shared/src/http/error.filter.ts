@@ -3,6 +3,7 @@ import type { ArgumentsHost, ExceptionFilter } from '@nestjs/common';
 import type { Response } from 'express';
 import { AppError } from './app-error.js';
 import type { ErrorBody } from './app-error.js';
+import { RateLimitedError, rateLimitedPage } from './rate-limit/rate-limited.error.js';
 
 const DB_UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '53300', '08000', '08001', '08003', '08006', '3D000']);
 
@@ -23,12 +24,14 @@ export class ErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw exception;
     const response = host.switchToHttp().getResponse<Response>();
+    if (exception instanceof RateLimitedError) return sendRateLimited(response, exception);
     const [status, body] = this.toResponse(exception);
     if (status >= 500) this.logger.error({ err: exception, code: body.code }, 'request failed');
     response.status(status).json(body);
   }
 
-  private toResponse(exception: unknown): [number, ErrorBody] {
+  /** The status and body any failure maps to (also used by filters that answer in another format). */
+  toResponse(exception: unknown): [number, ErrorBody] {
     if (exception instanceof AppError) {
       return [exception.status, { code: exception.code, message: exception.message, ...(exception.field ? { field: exception.field } : {}) }];
     }
@@ -53,5 +56,18 @@ export class ErrorFilter implements ExceptionFilter {
       return [503, { code: 'SERVICE_UNAVAILABLE', message: '系统暂时无法处理请求（数据库不可用），本次请求未保存，请稍后重试' }];
     }
     return [500, { code: 'INTERNAL_ERROR', message: '系统内部错误，请稍后重试；如持续出现请联系平台运维' }];
+  }
+}
+
+/** A 429 with `Retry-After`, in the answer format the limit asked for (platform JSON by default). */
+export function sendRateLimited(response: Response, refusal: RateLimitedError): void {
+  response.status(429).setHeader('Retry-After', String(refusal.retryAfterSeconds));
+  if (refusal.answer === 'html') {
+    response.setHeader('cache-control', 'no-store');
+    response.type('text/html; charset=utf-8').send(rateLimitedPage(refusal.message));
+  } else if (typeof refusal.answer === 'function') {
+    response.json(refusal.answer(refusal));
+  } else {
+    response.json({ code: refusal.code, message: refusal.message, ...(refusal.field ? { field: refusal.field } : {}) });
   }
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { plainToInstance, Type } from 'class-transformer';
-import { IsIn, IsInt, IsNotEmpty, IsString, Max, ValidateNested, validate } from 'class-validator';
+import { IsIn, IsInt, IsNotEmpty, IsNumber, IsString, Max, ValidateNested, validate } from 'class-validator';
 import type { ValidationError } from 'class-validator';
 import { AppError } from './app-error.js';
-import { validationErrorToAppError } from './validation.js';
+import { createValidationPipe, decimalPlaces, MaxDecimalPlaces, validationErrorToAppError } from './validation.js';
 
 class AddressDto {
   @IsString() cityCode: string;
@@ -114,5 +114,44 @@ describe('only the first failure is reported', () => {
     ]);
     expect(error.field).toBe('phone');
     expect(error.message).toBe('字段 phone 不能为空');
+  });
+});
+
+describe('numbers in exponent notation are checked for decimal places without crashing (IsNumber maxDecimalPlaces throws on them)', () => {
+  class ScoreDto {
+    @MaxDecimalPlaces(1, { message: '得分（score）最多一位小数' })
+    @IsNumber({ allowNaN: false, allowInfinity: false })
+    score: number;
+  }
+  it.each([
+    [92.5, 1],
+    [5e-324, 324],
+    [1.25e-7, 9],
+    [1e21, 0],
+    [-0, 0],
+  ])('decimalPlaces(%d) = %d', (value, places) => expect(decimalPlaces(value)).toBe(places));
+  it('5e-324 is refused with the DTO message, 92.5 and 100 are accepted', async () => {
+    const errors = await validate(plainToInstance(ScoreDto, { score: 5e-324 }));
+    expect(validationErrorToAppError(errors).message).toBe('得分（score）最多一位小数');
+    expect(await validate(plainToInstance(ScoreDto, { score: 92.5 }))).toEqual([]);
+    expect(await validate(plainToInstance(ScoreDto, { score: 100 }))).toEqual([]);
+  });
+});
+
+describe('a NUL character in a path parameter or query value is refused by the global pipe (PostgreSQL text cannot hold it)', () => {
+  const pipe = createValidationPipe();
+  it('a path parameter with %00 → 400 VALIDATION_FAILED naming the parameter', async () => {
+    const refusal = await pipe.transform('GR-\u0000', { type: 'param', data: 'caseNumber', metatype: String }).catch((e: unknown) => e);
+    expect(refusal).toBeInstanceOf(AppError);
+    expect(refusal).toMatchObject({ code: 'VALIDATION_FAILED', status: 400, field: 'caseNumber' });
+    expect((refusal as AppError).message).toMatch(/caseNumber.*空字符/);
+  });
+  it('a whole query object: the offending key is named, also inside a repeated parameter', async () => {
+    const refusal = await pipe.transform({ status: 'open', service_code: ['too_cold', 'x\u0000'] }, { type: 'query', metatype: Object }).catch((e: unknown) => e);
+    expect(refusal).toMatchObject({ code: 'VALIDATION_FAILED', field: 'service_code' });
+  });
+  it('values without NUL pass unchanged; bodies are left to their DTOs', async () => {
+    expect(await pipe.transform('GR-20261129-000001', { type: 'param', data: 'caseNumber', metatype: String })).toBe('GR-20261129-000001');
+    expect(await pipe.transform('a\u0000b', { type: 'body', metatype: String })).toBe('a\u0000b');
   });
 });

@@ -1,5 +1,7 @@
 import { ParseIntPipe, ValidationPipe } from '@nestjs/common';
-import { Matches } from 'class-validator';
+import type { ArgumentMetadata } from '@nestjs/common';
+import { Matches, ValidateBy } from 'class-validator';
+import type { ValidationOptions } from 'class-validator';
 import type { ValidationError } from 'class-validator';
 import { AppError } from './app-error.js';
 
@@ -45,9 +47,37 @@ export function validationErrorToAppError(errors: ValidationError[]): AppError {
   return new AppError('VALIDATION_FAILED', message, 400, field);
 }
 
+/** The first path parameter or query value (by name) holding U+0000, if any. */
+function fieldWithNul(value: unknown, name: string, depth = 0): string | undefined {
+  if (typeof value === 'string') return value.includes('\u0000') ? name : undefined;
+  if (value === null || typeof value !== 'object' || depth > 3) return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const found = fieldWithNul(item, Array.isArray(value) ? name : name ? `${name}.${key}` : key, depth + 1);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+/**
+ * ValidationPipe that also refuses a NUL character (%00) in any path parameter or query value:
+ * PostgreSQL text cannot hold U+0000, so such a value would otherwise fail inside a query as a 500.
+ * Bodies are checked by their DTOs (NoControlChars).
+ */
+class PlatformValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if (metadata.type === 'param' || metadata.type === 'query') {
+      const field = fieldWithNul(value, metadata.data ?? '');
+      if (field !== undefined) {
+        throw new AppError('VALIDATION_FAILED', `参数 ${field || '（网址）'} 含有空字符（%00），请删除后重试`, 400, field || undefined);
+      }
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 /** The global pipe: strips nothing silently — unknown fields are refused, types are converted. */
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new PlatformValidationPipe({
     whitelist: true,
     forbidNonWhitelisted: true,
     transform: true,
@@ -55,6 +85,26 @@ export function createValidationPipe(): ValidationPipe {
     exceptionFactory: validationErrorToAppError,
   });
 }
+
+/** Decimal places of a number as JavaScript writes it, exponent notation included (5e-324 → 324). */
+export function decimalPlaces(value: number): number {
+  const [mantissa, exponent = '0'] = String(value).toLowerCase().split('e');
+  return Math.max(0, (mantissa.split('.')[1]?.length ?? 0) - Number(exponent));
+}
+
+/**
+ * At most `places` decimal places. Use it instead of `IsNumber({ maxDecimalPlaces })`, which
+ * throws (a 500) on numbers JavaScript writes in exponent notation, such as 5e-324.
+ */
+export const MaxDecimalPlaces = (places: number, options?: ValidationOptions): PropertyDecorator =>
+  ValidateBy(
+    {
+      name: 'maxDecimalPlaces',
+      constraints: [places],
+      validator: { validate: (value: unknown) => typeof value === 'number' && Number.isFinite(value) && decimalPlaces(value) <= places },
+    },
+    options,
+  );
 
 /** ParseIntPipe for a query parameter, refusing in Chinese with the field named. */
 export function parseIntQuery(field: string, label: string): ParseIntPipe {

@@ -103,3 +103,31 @@ describe('maskUrl keeps secrets and phone numbers out of request log lines', () 
     expect(maskUrl('/api/v1/cases/0d7f9c1e-0000-4000-8000-000000000001/sign')).toBe('/api/v1/cases/0d7f9c1e-0000-4000-8000-000000000001/sign');
   });
 });
+
+describe('log lines mask mobile numbers in every spelling, also inside URLs', () => {
+  it.each([
+    ['138 1234 1234', '138****1234'],
+    ['138-1234-1234', '138****1234'],
+    ['138.1234.1234', '138****1234'],
+    ['+86 138 1234 1234', '138****1234'],
+    ['+86-138-1234-1234', '138****1234'],
+    ['0086 13812341234', '0086 138****1234'],
+  ])('"%s" in a message → %s', (written, masked) => {
+    expect(maskLogValue(`来电 ${written}，请回电`)).toBe(`来电 ${masked}，请回电`);
+  });
+
+  it.each([
+    ['/api/v1/complaints?callerPhone=138-1234-1234', '/api/v1/complaints?callerPhone=138****1234'],
+    ['/api/v1/complaints?callerPhone=138%201234%201234', '/api/v1/complaints?callerPhone=138****1234'],
+    ['/api/v1/complaints?callerPhone=%2B86%2013812341234', '/api/v1/complaints?callerPhone=138****1234'],
+    ['/api/v1/complaints?callerPhone=%2B86-138-1234-1234&limit=5', '/api/v1/complaints?callerPhone=138****1234&limit=5'],
+    ['/api/v1/complaints?callerPhone=138+1234+1234', '/api/v1/complaints?callerPhone=138****1234'],
+  ])('a request URL %s is logged as %s', (url, logged) => {
+    expect(maskUrl(url)).toBe(logged);
+  });
+
+  it('timestamps, case numbers, ids and other long digit runs are left alone', () => {
+    const text = 'time 1795966268962 case GR-20261129-000123 id b140a87d-7404-4190-a92b-87dd068f295d seq 700001 2026-11-29 13:45';
+    expect(maskLogValue(text)).toBe(text);
+  });
+});

@@ -7,14 +7,30 @@ import type { LogLevel } from '../config/service-config.js';
 import type { ServiceName } from '../contracts/services.js';
 import { maskPhonesInText } from '../phone/phone.js';
 
+/** A separator people and URLs put inside a number: space, dot, dash, plus, underscore, or their %-encodings. */
+const SEPARATOR = String.raw`(?:[\s.\-+_]|%20|%2[BbDd])`;
+/** 137 1234 5678, 137-1234-5678, +86 137…, and the same percent-encoded in a URL (137%201234%205678, %2B86…). */
+const SPELLED_MOBILE = new RegExp(
+  String.raw`(?:(?<!\d)|(?<=%2[0BbDd]))(?:(?:\+|%2[Bb]|00)?86${SEPARATOR}{0,2})?(1[3-9]\d)${SEPARATOR}?(\d{4})${SEPARATOR}?(\d{4})(?!\d)`,
+  'g',
+);
+
+/**
+ * Masks mainland mobile numbers for a log line in every spelling, not only as 11 digits in a row:
+ * operators type them with spaces or dashes, and URLs carry them percent-encoded.
+ */
+export function maskPhonesForLogs(text: string): string {
+  return maskPhonesInText(text).replace(SPELLED_MOBILE, (_m, head: string, _middle: string, tail: string) => `${head}****${tail}`);
+}
+
 /** Masks phone numbers in every string of a log record (bounded depth: logs are small objects). */
 export function maskLogValue(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return maskPhonesInText(value);
+  if (typeof value === 'string') return maskPhonesForLogs(value);
   if (value === null || typeof value !== 'object' || value instanceof Date) return value;
   // Past the depth bound nothing is inspected, so nothing may pass through unmasked.
   if (depth > 5) return '[...]';
   if (value instanceof Error) {
-    return { type: value.name, message: maskPhonesInText(value.message), stack: value.stack && maskPhonesInText(value.stack) };
+    return { type: value.name, message: maskPhonesForLogs(value.message), stack: value.stack && maskPhonesForLogs(value.stack) };
   }
   if (Array.isArray(value)) return value.map((v) => maskLogValue(v, depth + 1));
   const out: Record<string, unknown> = {};
@@ -103,7 +119,7 @@ export class PinoNestLogger implements LoggerService {
  * and residents' one-time rating-link tokens hidden.
  */
 export function maskUrl(url: string): string {
-  return maskPhonesInText(url)
+  return maskPhonesForLogs(url)
     .replace(/(\/api\/v1\/sms\/callbacks\/[^/]+\/)[^/?#]+/, '$1***')
     .replace(/^(\/r\/)[^/?#]+/, '$1***');
 }
