@@ -27,6 +27,7 @@ export const base = {
 
 export default {
   ...base,
+  // test/browser runs apart (`npm run test:browser`, jest.browser.config.js): it needs Chromium.
   testMatch: ['<rootDir>/{apps,libs,tools}/**/*.spec.ts', '<rootDir>/test/e2e/**/*.e2e.spec.ts'],
   testTimeout: 60_000,
 };

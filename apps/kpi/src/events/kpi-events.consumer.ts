@@ -1,8 +1,14 @@
-import { Controller } from '@nestjs/common';
+import { Controller, Inject, Logger, Optional } from '@nestjs/common';
 import { EventPattern, Payload } from '@nestjs/microservices';
 import { Inbox } from '#shared';
-import type { BadRatingUpdatedV1, CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, SurveyRatedV1 } from '#shared';
+import type { BadRatingUpdatedV1, CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, ComplaintReceivedV1, ConsultationAnsweredV1, EventEnvelope, IncidentUpdatedV1, SurveyRatedV1 } from '#shared';
 import { KpiProjector } from './kpi-projector.js';
+
+/** Told of every event kpi stored, once its transaction committed (the live board). */
+export interface CommittedEventListener {
+  onCommitted(env: EventEnvelope): void;
+}
+export const COMMITTED_EVENT_LISTENER = Symbol('COMMITTED_EVENT_LISTENER');
 
 /**
  * kpi's consumer: every event is stored once (inbox) in kpi_event and, if it carries a fact for
@@ -10,9 +16,12 @@ import { KpiProjector } from './kpi-projector.js';
  */
 @Controller()
 export class KpiEventsConsumer {
+  private readonly logger = new Logger('KpiEventsConsumer');
+
   constructor(
     private readonly inbox: Inbox,
     private readonly projector: KpiProjector,
+    @Optional() @Inject(COMMITTED_EVENT_LISTENER) private readonly listener?: CommittedEventListener,
   ) {}
 
   @EventPattern('complaint.received')
@@ -62,11 +71,23 @@ export class KpiEventsConsumer {
     await this.handle(env);
   }
 
-  /** Stores and projects one event, once per message id. */
+  /** Outage incidents (大面积停供) as dispatch sees them: stored, and shown on the live page. */
+  @EventPattern('incident.updated')
+  async onIncident(@Payload() env: EventEnvelope<IncidentUpdatedV1>): Promise<void> {
+    await this.handle(env);
+  }
+
+  /** Stores and projects one event, once per message id; then, committed, it goes to the live board. */
   async handle(env: EventEnvelope): Promise<void> {
-    await this.inbox.once(env, async (em) => {
+    const fresh = await this.inbox.once(env, async (em) => {
       await this.projector.record(em, env);
       await this.projector.project(em, env);
     });
+    if (!fresh || !this.listener) return;
+    try {
+      this.listener.onCommitted(env);
+    } catch (error) {
+      this.logger.error({ err: error, type: env.type }, 'the live board could not take an event (it is stored)');
+    }
   }
 }

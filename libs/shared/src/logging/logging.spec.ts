@@ -93,6 +93,7 @@ describe('maskUrl keeps secrets and phone numbers out of request log lines', () 
 
   it('a resident’s one-time rating-link token is hidden', () => {
     expect(maskUrl('/r/6WxFEZAMEv2j_io1')).toBe('/r/***');
+    expect(maskUrl('/api/v1/dashboard/stream?ticket=eyJhbGciOi.abc&x=1')).toBe('/api/v1/dashboard/stream?ticket=***&x=1');
   });
 
   it('a phone number in a query string is masked', () => {

@@ -121,5 +121,6 @@ export class PinoNestLogger implements LoggerService {
 export function maskUrl(url: string): string {
   return maskPhonesForLogs(url)
     .replace(/(\/api\/v1\/sms\/callbacks\/[^/]+\/)[^/?#]+/, '$1***')
-    .replace(/^(\/r\/)[^/?#]+/, '$1***');
+    .replace(/^(\/r\/)[^/?#]+/, '$1***')
+    .replace(/([?&]ticket=)[^&#]+/, '$1***');
 }

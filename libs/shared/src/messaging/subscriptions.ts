@@ -9,7 +9,7 @@ export const SUBSCRIPTIONS: Record<ServiceName, readonly EventType[]> = {
   intake: ['case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated'],
   dispatch: ['complaint.received', 'survey.rated'],
   'sms-survey': ['complaint.received', 'case.closed', 'survey.requested'],
-  kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated', 'bad_rating.updated'],
+  kpi: ['complaint.received', 'consultation.answered', 'case.dispatched', 'case.overdue', 'case.feedback_submitted', 'case.closed', 'survey.rated', 'bad_rating.updated', 'incident.updated'],
 };
 
 /** The queue a service consumes from. */
