@@ -6,6 +6,8 @@ import { Webhook } from 'standardwebhooks';
 export interface ReceivedWebhook {
   id: string;
   payload: any;
+  /** When it was accepted and answered 204 (Date.now()). */
+  at: number;
 }
 
 /** Every request as it arrived, verified or not. */
@@ -13,6 +15,8 @@ export interface RawWebhookRequest {
   id: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** When the request arrived (Date.now()). */
+  at: number;
 }
 
 /**
@@ -21,9 +25,10 @@ export interface RawWebhookRequest {
  * - { status }: answer that status (e.g. 500, 410);
  * - { redirect }: 302 to that location;
  * - 'hang': hold the request without answering until release() (then as 'ok');
- * - 'hang-body': send 200 headers and part of a body, never finish.
+ * - 'hang-body': send 200 headers and part of a body, never finish;
+ * - { delayMs }: a slow receiver: answer as 'ok' after that long.
  */
-export type ReceiverBehaviour = 'ok' | 'hang' | 'hang-body' | { status: number } | { redirect: string };
+export type ReceiverBehaviour = 'ok' | 'hang' | 'hang-body' | { status: number } | { redirect: string } | { delayMs: number };
 
 /**
  * A company's duty endpoint for tests: verifies the Standard Webhooks signature with the
@@ -58,13 +63,14 @@ export class WebhookReceiver {
     for (const answer of this.held.splice(0)) answer();
   }
 
-  async start(): Promise<string> {
+  /** Listens on `port` (default: any free one; pass the old port to come back after `stop`). */
+  async start(port = 0): Promise<string> {
     this.server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        this.requests.push({ id: String(req.headers['webhook-id']), headers: req.headers, body });
+        this.requests.push({ id: String(req.headers['webhook-id']), headers: req.headers, body, at: Date.now() });
         if (this.failNext > 0) {
           this.failNext--;
           res.writeHead(503).end();
@@ -86,13 +92,19 @@ export class WebhookReceiver {
           res.writeHead(behaviour.status).end();
         } else if (typeof behaviour === 'object' && 'redirect' in behaviour) {
           res.writeHead(302, { location: behaviour.redirect }).end();
+        } else if (typeof behaviour === 'object' && 'delayMs' in behaviour) {
+          setTimeout(() => this.accept(body, req.headers, res), behaviour.delayMs);
         } else {
           this.accept(body, req.headers, res);
         }
       });
     });
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
     return this.url;
+  }
+
+  get port(): number {
+    return (this.server!.address() as AddressInfo).port;
   }
 
   get url(): string {
@@ -109,7 +121,7 @@ export class WebhookReceiver {
     if (res.destroyed) return;
     try {
       const payload = new Webhook(this.secret!).verify(body, headers as Record<string, string>);
-      this.received.push({ id: String(headers['webhook-id']), payload });
+      this.received.push({ id: String(headers['webhook-id']), payload, at: Date.now() });
       res.writeHead(204).end();
     } catch (error) {
       this.rejected.push((error as Error).message);

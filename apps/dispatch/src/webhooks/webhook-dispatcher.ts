@@ -365,10 +365,23 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     await this.record(delivery, url, attemptAt, outcome);
   }
 
-  /** A successful attempt, recorded with others in one statement (or alone if the delivery was settled meanwhile). */
+  /**
+   * A successful attempt, recorded with others in one statement (or alone if the delivery was
+   * settled meanwhile). While the database is unreachable the write is retried for half a lease, so
+   * a short outage does not make the company receive the message again.
+   */
   private async recordDelivered(delivery: ClaimedDelivery, url: string, attemptAt: Date, outcome: PostOutcome): Promise<void> {
-    const batched = await this.delivered.add({ deliveryId: delivery.id, attemptAt, statusCode: outcome.statusCode, durationMs: outcome.durationMs });
-    if (!batched) await this.record(delivery, url, attemptAt, outcome);
+    const giveUpAt = Date.now() + this.leaseMs() / 2;
+    for (let waitMs = 500; ; waitMs = Math.min(waitMs * 2, 5_000)) {
+      try {
+        const batched = await this.delivered.add({ deliveryId: delivery.id, attemptAt, statusCode: outcome.statusCode, durationMs: outcome.durationMs });
+        if (!batched) await this.record(delivery, url, attemptAt, outcome);
+        return;
+      } catch (error) {
+        if (this.stopping || Date.now() + waitMs > giveUpAt) throw error;
+        await new Promise((resolve) => setTimeout(resolve, waitMs).unref());
+      }
+    }
   }
 
   private track(recording: Promise<void>): void {

@@ -11,6 +11,7 @@ export * from './rmq/topology.js';
 export * from './rmq/rmq-connection.js';
 export * from './rmq/rmq.transport.js';
 export * from './rmq/rmq.publisher.js';
+export * from './rmq/dead-letter-admin.js';
 export * from './outbox/outbox.js';
 export * from './inbox/inbox.js';
 export * from './messaging-tables.migration.js';

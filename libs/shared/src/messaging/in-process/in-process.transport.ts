@@ -1,4 +1,5 @@
 import type { ServiceName } from '../../contracts/services.js';
+import { maskPhonesInText } from '../../phone/phone.js';
 import { decodeEnvelope, PoisonMessageError } from '../envelope.js';
 import { EventTransport } from '../event-transport.js';
 import type { DeadLetter, DeadLetterReader, EventPublisher } from '../publisher.js';
@@ -77,8 +78,13 @@ export class InProcessDeadLetters implements DeadLetterReader {
     private readonly bus: InProcessBus,
     private readonly service: ServiceName,
   ) {}
+  /** Newest first; phone numbers masked, as the RabbitMQ reader does. */
   async list(limit: number): Promise<DeadLetter[]> {
-    return this.bus.deadLetters(queueOf(this.service)).slice(-limit).reverse();
+    return this.bus
+      .deadLetters(queueOf(this.service))
+      .slice(-limit)
+      .reverse()
+      .map((l) => ({ ...l, type: l.type === undefined ? undefined : maskPhonesInText(l.type), reason: maskPhonesInText(l.reason), body: maskPhonesInText(l.body) }));
   }
   async count(): Promise<number> {
     return this.bus.deadLetters(queueOf(this.service)).length;

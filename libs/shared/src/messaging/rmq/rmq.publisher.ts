@@ -4,6 +4,7 @@ import type { EventEnvelope } from '../envelope.js';
 import type { DeadLetter, DeadLetterReader, EventPublisher } from '../publisher.js';
 import { queueOf } from '../subscriptions.js';
 import type { ServiceName } from '../../contracts/services.js';
+import { maskPhonesInText } from '../../phone/phone.js';
 import { ATTEMPT_HEADER, DEAD_REASON_HEADER } from './rmq.transport.js';
 import { deadLetterQueueOf, EVENTS_EXCHANGE } from './topology.js';
 import type { RmqConnection } from './rmq-connection.js';
@@ -62,7 +63,11 @@ export class RmqPublisher implements EventPublisher {
   }
 }
 
-/** Reads a service's dead-letter queue without consuming it (get, then return unacked). */
+/**
+ * Reads a service's dead-letter queue without consuming it (get, then return unacked). Phone
+ * numbers in what it returns (body, reason, type) are masked: the reader is the duty engineer,
+ * not the handling company (PIPL; DOMAIN.md §5).
+ */
 export class RmqDeadLetters implements DeadLetterReader {
   constructor(
     private readonly connection: RmqConnection,
@@ -83,12 +88,12 @@ export class RmqDeadLetters implements DeadLetterReader {
         const headers = msg.properties.headers ?? {};
         letters.push({
           envelopeId: msg.properties.messageId,
-          type: msg.properties.type ?? headers['x-original-routing-key'],
+          type: maskOptional(msg.properties.type ?? headers['x-original-routing-key']),
           queue: queueOf(this.service),
-          reason: String(headers[DEAD_REASON_HEADER] ?? 'delivery limit reached (consumer kept failing)'),
+          reason: maskPhonesInText(String(headers[DEAD_REASON_HEADER] ?? 'delivery limit reached (consumer kept failing)')),
           attempts: Number(headers[ATTEMPT_HEADER] ?? 0),
           deadLetteredAt: String(headers['x-dead-lettered-at'] ?? ''),
-          body: msg.content.toString('utf8').slice(0, 4000),
+          body: maskPhonesInText(msg.content.toString('utf8').slice(0, 4000)),
         });
       }
       return letters; // closing the channel returns every unacked message to the queue
@@ -110,4 +115,8 @@ export class RmqDeadLetters implements DeadLetterReader {
     if (!model) throw new Error('RabbitMQ is not connected');
     return model;
   }
+}
+
+function maskOptional(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : maskPhonesInText(String(value));
 }
