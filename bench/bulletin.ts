@@ -15,10 +15,15 @@
  * Build and run: `npm run bench:bulletin` (= npm run build, tsc -p bench/tsconfig.json, node
  * bench/dist/bench/bulletin.js). Output: a summary on stdout and bench/results/bulletin.json.
  * Needs PostgreSQL at PG_URL (default postgres://postgres@127.0.0.1:5432/postgres); no RabbitMQ.
+ *
+ * The stage timing (step 2) is exported as timeBulletinStages: bench/kpi-rebuild.ts runs it on the
+ * read model rebuilt from a generated season's events.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import type { DataSource } from 'typeorm';
 import { openDataSource, Outbox, systemClock } from '#shared';
 import { UnitMonthBulletinDataSource } from '../apps/kpi/src/bulletins/bulletin-data-source.js';
 import type { BulletinDocument } from '../apps/kpi/src/bulletins/bulletin-document.js';
@@ -29,8 +34,6 @@ import { renderBulletinXlsx } from '../apps/kpi/src/bulletins/bulletin-xlsx.js';
 import { BulletinsService } from '../apps/kpi/src/bulletins/bulletins.service.js';
 import { seasonMonths, syntheticSeason } from '../apps/kpi/src/bulletins/testing/synthetic-season.js';
 import { KPI_SCHEMA } from '../apps/kpi/src/kpi-schema.js';
-import { Benchmark1764400000460 } from '../apps/kpi/src/migrations/1764400000460-benchmark.js';
-import { Bulletins1764400000450 } from '../apps/kpi/src/migrations/1764400000450-bulletins.js';
 import { dropDatabase, freshDatabase } from '../test/support/infra.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
@@ -47,13 +50,56 @@ async function timed<T>(fn: () => Promise<T> | T): Promise<{ ms: number; value: 
   return { ms: performance.now() - t0, value };
 }
 
+export type BulletinStage = 'read' | 'snapshot' | 'html' | 'xlsx' | 'pdf' | 'total';
+export interface BulletinStageTimes {
+  /** Per stage, one entry per measured run (ms). */
+  runs: Record<BulletinStage, number[]>;
+  medianMs: Record<BulletinStage, number>;
+  sizes: { html: number; pdf: number; xlsx: number; snapshotJson: number; pdfPages: number };
+}
+
+/**
+ * One month's bulletin from the unit_month read model, each stage timed on its own with the code
+ * the endpoint runs: one warm-up round, then `runs` rounds.
+ */
+export async function timeBulletinStages(ds: DataSource, month: string, runs: number, log: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): Promise<BulletinStageTimes> {
+  const source = new UnitMonthBulletinDataSource(ds);
+  const stages: Record<BulletinStage, number[]> = { read: [], snapshot: [], html: [], xlsx: [], pdf: [], total: [] };
+  let sizes = { html: 0, pdf: 0, xlsx: 0, snapshotJson: 0, pdfPages: 0 };
+  for (let run = 0; run <= runs; run++) {
+    const read = await timed(() => source.countsFor([month]));
+    const snap = await timed(() => buildSnapshot(month, read.value, new Date(), BULLETIN_RULES));
+    const doc: BulletinDocument = { snapshot: snap.value, version: 1, createdBy: 'province:bench', changes: null };
+    const html = await timed(() => renderBulletinHtml(doc));
+    const xlsx = await timed(() => renderBulletinXlsx(doc));
+    const pdf = await timed(() => renderBulletinPdf(doc));
+    if (run === 0) {
+      sizes = {
+        html: Buffer.byteLength(html.value),
+        pdf: pdf.value.length,
+        xlsx: xlsx.value.length,
+        snapshotJson: Buffer.byteLength(JSON.stringify(snap.value)),
+        pdfPages: (pdf.value.toString('latin1').match(/\/Type \/Page\b(?!s)/g) ?? []).length,
+      };
+      continue; // warm-up
+    }
+    stages.read.push(read.ms);
+    stages.snapshot.push(read.ms + snap.ms);
+    stages.html.push(html.ms);
+    stages.xlsx.push(xlsx.ms);
+    stages.pdf.push(pdf.ms);
+    stages.total.push(read.ms + snap.ms + html.ms + xlsx.ms + pdf.ms);
+    log(`run ${run}: read ${ms(read.ms)} ms, snapshot ${ms(read.ms + snap.ms)} ms, html ${ms(html.ms)} ms, xlsx ${ms(xlsx.ms)} ms, pdf ${ms(pdf.ms)} ms`);
+  }
+  const medianMs = Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, ms(median(v))])) as Record<BulletinStage, number>;
+  return { runs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v.map(ms)])) as Record<BulletinStage, number[]>, medianMs, sizes };
+}
+
 async function main(): Promise<void> {
   const tag = `heating_bench_bulletin_${process.pid}`;
   const url = await freshDatabase(tag);
-  const ds = await openDataSource(
-    { kind: 'postgres', url, poolSize: 4 },
-    { ...KPI_SCHEMA, migrations: [...KPI_SCHEMA.migrations, Bulletins1764400000450, Benchmark1764400000460] },
-  );
+  // KPI_SCHEMA has the bulletin and benchmark tables' migrations.
+  const ds = await openDataSource({ kind: 'postgres', url, poolSize: 4 }, KPI_SCHEMA);
   try {
     // 1. The season's counters, in unit_month's own form (handling time in milliseconds).
     const rows = syntheticSeason({ startYear: START_YEAR });
@@ -80,33 +126,7 @@ async function main(): Promise<void> {
 
     // 2. Each stage separately, median of RUNS after a warm-up.
     const source = new UnitMonthBulletinDataSource(ds);
-    const stages: Record<'read' | 'snapshot' | 'html' | 'xlsx' | 'pdf' | 'total', number[]> = { read: [], snapshot: [], html: [], xlsx: [], pdf: [], total: [] };
-    let sizes = { html: 0, pdf: 0, xlsx: 0, snapshotJson: 0, pdfPages: 0 };
-    for (let run = 0; run <= RUNS; run++) {
-      const read = await timed(() => source.countsFor([MONTH]));
-      const snap = await timed(() => buildSnapshot(MONTH, read.value, new Date(), BULLETIN_RULES));
-      const doc: BulletinDocument = { snapshot: snap.value, version: 1, createdBy: 'province:bench', changes: null };
-      const html = await timed(() => renderBulletinHtml(doc));
-      const xlsx = await timed(() => renderBulletinXlsx(doc));
-      const pdf = await timed(() => renderBulletinPdf(doc));
-      if (run === 0) {
-        sizes = {
-          html: Buffer.byteLength(html.value),
-          pdf: pdf.value.length,
-          xlsx: xlsx.value.length,
-          snapshotJson: Buffer.byteLength(JSON.stringify(snap.value)),
-          pdfPages: (pdf.value.toString('latin1').match(/\/Type \/Page\b(?!s)/g) ?? []).length,
-        };
-        continue; // warm-up
-      }
-      stages.read.push(read.ms);
-      stages.snapshot.push(read.ms + snap.ms);
-      stages.html.push(html.ms);
-      stages.xlsx.push(xlsx.ms);
-      stages.pdf.push(pdf.ms);
-      stages.total.push(read.ms + snap.ms + html.ms + xlsx.ms + pdf.ms);
-      process.stdout.write(`run ${run}: read ${ms(read.ms)} ms, snapshot ${ms(read.ms + snap.ms)} ms, html ${ms(html.ms)} ms, xlsx ${ms(xlsx.ms)} ms, pdf ${ms(pdf.ms)} ms\n`);
-    }
+    const { runs: stages, medianMs, sizes } = await timeBulletinStages(ds, MONTH, RUNS);
 
     // 3. Publication as the endpoint does it, once per season month (each a version 1).
     const service = new BulletinsService(ds, new Outbox('kpi', systemClock), systemClock, source, BULLETIN_RULES);
@@ -138,17 +158,10 @@ async function main(): Promise<void> {
         cities: new Set(rows.filter((r) => r.unitType === 'city').map((r) => r.unitId)).size,
       },
       settings: { runs: RUNS, warmUp: 1 },
-      medianMs: {
-        read: ms(median(stages.read)),
-        snapshot: ms(median(stages.snapshot)),
-        html: ms(median(stages.html)),
-        xlsx: ms(median(stages.xlsx)),
-        pdf: ms(median(stages.pdf)),
-        total: ms(median(stages.total)),
-      },
+      medianMs,
       sizes,
       publish: { perMonth: publish, unchangedMs: ms(unchanged.ms), version2Ms: ms(v2.ms), version2ChangedUnits: v2.value.bulletin.changedUnits },
-      runsMs: Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, v.map(ms)])),
+      runsMs: stages,
     };
     mkdirSync('bench/results', { recursive: true });
     writeFileSync('bench/results/bulletin.json', `${JSON.stringify(summary, null, 2)}\n`);
@@ -159,4 +172,5 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+// Run only as a script (bench/kpi-rebuild.ts imports timeBulletinStages).
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) await main();
