@@ -147,17 +147,21 @@ export class IncidentsService {
   async onCaseRouted(em: EntityManager, c: DispatchCase): Promise<void> {
     if (!c.communityId) return;
     // Every routed case passes here: one statement finds an open incident of its community and,
-    // for a heating complaint, counts the recent households under its station (the case itself included).
+    // for a heating complaint under a station without an incident yet, counts the recent households
+    // under that station (the case itself included).
     const { households, windowMinutes } = this.config.outageSuspect;
     const since = new Date(this.clock.now().getTime() - windowMinutes * 60_000);
     const [found]: Array<{ openId: string | null; id: string | null; name: string; districtCode: string; companyId: string; active: boolean; n: number | null }> = await em.query(
       `SELECT (SELECT i.id FROM outage_incident i WHERE i.status = 'open' AND m.id = ANY(i.community_ids) ORDER BY i.opened_at LIMIT 1) AS "openId",
               s.id, s.name, s.district_code AS "districtCode", s.company_id AS "companyId",
-              EXISTS (SELECT 1 FROM outage_incident a WHERE a.status IN ('proposed', 'open') AND s.id = ANY(a.station_ids)) AS active,
-              CASE WHEN $2 THEN (
+              st.active,
+              CASE WHEN $2 AND NOT st.active THEN (
                 SELECT count(DISTINCT d.phone)::int FROM dispatch_case d JOIN community dm ON dm.id = d.community_id
                  WHERE dm.station_id = s.id AND d.received_at >= $3 AND d.category = ANY($4)) END AS n
          FROM community m LEFT JOIN station s ON s.id = m.station_id
+              LEFT JOIN LATERAL (
+                SELECT EXISTS (SELECT 1 FROM outage_incident a WHERE a.status IN ('proposed', 'open') AND s.id = ANY(a.station_ids)) AS active
+              ) st ON true
         WHERE m.id = $1`,
       [c.communityId, OUTAGE_CATEGORIES.includes(c.category), since, [...OUTAGE_CATEGORIES]],
     );
