@@ -27,7 +27,7 @@ export class WebhookDeliveryView {
   @ApiProperty() createdAt: string;
   @ApiProperty() updatedAt: string;
   @ApiPropertyOptional({ type: String, nullable: true, description: '下次尝试时间（仅 pending）' }) nextAttemptAt: string | null;
-  @ApiProperty({ description: '正在发送' }) inFlight: boolean;
+  @ApiProperty({ description: '已由发送进程领取，正在发送或即将发送' }) inFlight: boolean;
   @ApiPropertyOptional({ type: String, nullable: true }) deliveredAt: string | null;
   @ApiPropertyOptional({ type: String, nullable: true }) lastError: string | null;
   @ApiProperty({ type: [WebhookAttemptView], description: '每次尝试，按先后' }) attempts: WebhookAttemptView[];
