@@ -46,12 +46,13 @@ import type { RebuildResult } from '../apps/kpi/src/rebuild/kpi-rebuilder.js';
 import { dropDatabase, freshDatabase } from '../test/support/infra.js';
 import { timeBulletinStages } from './bulletin.js';
 import { ExpectedFigures } from './season/expected.js';
-import type { ExpectedUnitMonth } from './season/expected.js';
+import type { ExpectedCounters, ExpectedUnitMonth } from './season/expected.js';
 import { generateSeason, SEASON_DEFAULTS } from './season/generator.js';
 import { Random } from './season/random.js';
 import { cpuBreakdown, cpuSnapshot, waitForQuiet } from './support/cpu.js';
 import type { CpuSnapshot } from './support/cpu.js';
 import { median, round } from './support/stats.js';
+import { COUNTER_COLUMNS } from '../apps/kpi/src/projection/read-model-store.js';
 
 const intEnv = (name: string, fallback: number | undefined): number | undefined => {
   const v = process.env[name];
@@ -316,19 +317,6 @@ async function loadSeason(client: pg.Pool): Promise<LoadStats> {
 // checking the rebuilt figures
 // ------------------------------------------------------------------------------------------------
 
-const COUNTER_COLUMNS = [
-  'dispatched',
-  'on_time_dispatched',
-  'with_feedback',
-  'feedback_ms_sum',
-  'closed',
-  'rated',
-  'satisfied',
-  'basically_satisfied',
-  'dissatisfied',
-  'approved_reconsiderations',
-  'failed_spot_checks',
-] as const;
 
 async function verify(client: pg.Pool, expected: ExpectedFigures, result: RebuildResult): Promise<string[]> {
   const problems: string[] = [];
@@ -342,7 +330,10 @@ async function verify(client: pg.Pool, expected: ExpectedFigures, result: Rebuil
       problems.push(`unit_month ${key}: not expected`);
       continue;
     }
-    for (const c of COUNTER_COLUMNS) if (Number(row[c]) !== w[c]) problems.push(`unit_month ${key} ${c}: ${row[c]}, expected ${w[c]}`);
+    for (const column of COUNTER_COLUMNS) {
+      const c = column as keyof ExpectedCounters;
+      if (Number(row[c]) !== w[c]) problems.push(`unit_month ${key} ${c}: ${row[c]}, expected ${w[c]}`);
+    }
   }
   const links = (await client.query(`SELECT company_id || '|' || authority_id || '|' || city_code AS l FROM kpi_unit_link`)).rows.map((r: { l: string }) => r.l).sort();
   const wantLinks = expected.unitLinks();

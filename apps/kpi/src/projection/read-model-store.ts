@@ -22,7 +22,8 @@ export const COUNTER_COLUMN: Record<keyof Counters, string> = {
   approvedReconsiderations: 'approved_reconsiderations',
   failedSpotChecks: 'failed_spot_checks',
 };
-const COUNTER_COLUMNS = COUNTER_KEYS.map((k) => COUNTER_COLUMN[k]);
+/** unit_month's counter columns, in COUNTER_KEYS order. */
+export const COUNTER_COLUMNS = COUNTER_KEYS.map((k) => COUNTER_COLUMN[k]);
 
 const EMPTY_STATE_JSON = JSON.stringify(canonicalState(EMPTY_CASE));
 
