@@ -48,11 +48,8 @@
  * (rabbitmqctl add_vhost); only 127.0.0.1 is contacted; the vhost and databases are removed at the
  * end. No production code is changed.
  */
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
-import { createServer as createNetServer } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -65,10 +62,12 @@ import { Pool } from 'undici';
 import { queueOf, TokenService } from '#shared';
 import { buildDemoRegistry } from '../apps/dispatch/src/registry/demo-registry.js';
 import type { DemoCommunity, DemoCompany } from '../apps/dispatch/src/registry/demo-registry.js';
-import { AMQP_URL, createVhost, deleteVhost, dropDatabase, freshDatabase, PG_URL, rabbitmqctl } from '../test/support/infra.js';
+import { AMQP_URL, createVhost, dropDatabase, freshDatabase, PG_URL } from '../test/support/infra.js';
 import { cpuBreakdown, cpuSnapshot, waitForQuiet as waitForIdle } from './support/cpu.js';
 import { latencyStats, median, medians, round } from './support/stats.js';
 import type { LatencyStats } from './support/stats.js';
+import { removeVhost as removeVhostOf, startServiceProcess as startServiceProcessIn, stopServiceProcess } from './support/services.js';
+import type { Running, Service } from './support/services.js';
 
 /** This benchmark reports p50 / p90 / p99. */
 const latency90 = (values: number[]): LatencyStats => latencyStats(values, 90);
@@ -184,17 +183,6 @@ async function waitFor(what: string, timeoutMs: number, probe: () => Promise<boo
 // services as production processes
 // ------------------------------------------------------------------------------------------------
 
-type Service = 'intake' | 'dispatch' | 'sms-survey' | 'kpi';
-
-interface Running {
-  service: Service;
-  child: ChildProcess;
-  url: string;
-  databaseUrl: string;
-  databaseName: string;
-  statementsFile?: string;
-}
-
 /**
  * Diagnostics loaded into intake and dispatch with `node --import` (written to the temp directory at
  * run time; no production code is changed): wraps pg's Client.prototype.query and Pool.prototype.connect
@@ -309,20 +297,7 @@ function statementDelta(a: StatementTotals | undefined, b: StatementTotals | und
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 async function startServiceProcess(service: Service, amqpUrl: string, databaseName: string, databaseUrl: string): Promise<Running> {
-  const port = await freePort();
-  // The children's stdout (pino logs) goes to our stderr: stdout is kept for the JSON summary.
   const profile = PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${service}.${Date.now()}.cpuprofile`] : [];
   let counter: string[] = [];
   let statementsFile: string | undefined;
@@ -332,68 +307,19 @@ async function startServiceProcess(service: Service, amqpUrl: string, databaseNa
     statementsFile = join(os.tmpdir(), `bench-dispatch-latency-${process.pid}-${service}.json`);
     counter = ['--import', pathToFileURL(preload).href];
   }
-  const child = spawn(process.execPath, [...profile, ...counter, `dist/apps/${service}/src/main.js`], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      ...SERVICE_ENV,
-      ...(SERVICE_OVERRIDES[service] ?? {}),
-      AMQP_URL: amqpUrl,
-      DATABASE_URL: databaseUrl,
-      PORT: String(port),
-      ...(statementsFile ? { BENCH_STATEMENTS_FILE: statementsFile } : {}),
-    },
-    stdio: ['ignore', 2, 2],
+  return startServiceProcessIn(service, {
+    root: ROOT,
+    amqpUrl,
+    databaseName,
+    databaseUrl,
+    env: { ...SERVICE_ENV, ...(SERVICE_OVERRIDES[service] ?? {}), ...(statementsFile ? { BENCH_STATEMENTS_FILE: statementsFile } : {}) },
+    nodeArgs: [...profile, ...counter],
+    statementsFile,
   });
-  const url = `http://127.0.0.1:${port}`;
-  let exited: number | null | undefined;
-  child.once('exit', (code) => (exited = code));
-  const deadline = Date.now() + 120_000; // dispatch seeds the demo registry on first start
-  for (;;) {
-    if (exited !== undefined) throw new Error(`${service} exited with code ${exited} before it was ready`);
-    try {
-      const r = await fetch(`${url}/health/ready`);
-      if (r.status === 200) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`${service} did not become ready within 120 s`);
-    }
-    await sleep(200);
-  }
-  return { service, child, url, databaseUrl, databaseName, statementsFile };
-}
-
-async function stopServiceProcess(r: Running | undefined): Promise<void> {
-  const child = r?.child;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-  await exited;
-  clearTimeout(timer);
 }
 
 /** Deletes the vhost; if RabbitMQ is briefly stopped (another test's stop_app), waits up to 2 min for it. */
-async function removeVhost(vhost: string): Promise<void> {
-  const end = Date.now() + 120_000;
-  for (let attempt = 1; ; attempt++) {
-    deleteVhost(vhost); // ignores "not found" and "not running"
-    try {
-      if (!rabbitmqctl('list_vhosts', '--quiet', '--no-table-headers').split('\n').includes(vhost)) return;
-    } catch {
-      // rabbit app not running right now
-    }
-    if (Date.now() > end) {
-      log(`could not delete vhost ${vhost}; remove it with: rabbitmqctl delete_vhost ${vhost}`);
-      return;
-    }
-    if (attempt === 1) log('RabbitMQ is not answering; waiting to delete the vhost');
-    await sleep(2_000);
-  }
-}
+const removeVhost = (vhost: string) => removeVhostOf(vhost, log);
 
 // ------------------------------------------------------------------------------------------------
 // the webhook receiver (the companies' duty systems)
