@@ -66,7 +66,7 @@ import { AMQP_URL, createVhost, dropDatabase, freshDatabase, PG_URL } from '../t
 import { cpuBreakdown, cpuSnapshot, waitForQuiet as waitForIdle } from './support/cpu.js';
 import { latencyStats, median, medians, round } from './support/stats.js';
 import type { LatencyStats } from './support/stats.js';
-import { removeVhost as removeVhostOf, startServiceProcess as startServiceProcessIn, stopServiceProcess } from './support/services.js';
+import { abortOnBudgetOrSignal, assertLocalServices, removeVhost as removeVhostOf, startServiceProcess as startServiceProcessIn, stopServiceProcess } from './support/services.js';
 import type { Running, Service } from './support/services.js';
 
 /** This benchmark reports p50 / p90 / p99. */
@@ -911,23 +911,10 @@ async function main(): Promise<void> {
       rmSync(join(os.tmpdir(), f), { force: true });
     }
   };
-  const watchdog = setTimeout(() => {
-    log(`time budget of ${SETTINGS.budgetMs / 1000} s exceeded, aborting`);
-    void cleanup().finally(() => process.exit(2));
-  }, SETTINGS.budgetMs + 60_000);
-  watchdog.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: aborting`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const disarm = abortOnBudgetOrSignal(SETTINGS.budgetMs, cleanup, log);
 
   try {
-    for (const url of [PG_URL, AMQP_URL]) {
-      const host = new URL(url).hostname;
-      if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the benchmark only talks to 127.0.0.1, not ${host}`);
-    }
+    assertLocalServices([PG_URL, AMQP_URL]);
     log(`vhost and databases ${tag}`);
     const amqpUrl = await createVhost(tag);
     vhostCreated = true;
@@ -1084,7 +1071,7 @@ async function main(): Promise<void> {
     log(`median: p50 ${medLatency.p50} ms, p90 ${medLatency.p90} ms, p99 ${medLatency.p99} ms, max ${medLatency.max} ms; written ${RESULT_FILE}`);
   } finally {
     await cleanup();
-    clearTimeout(watchdog);
+    disarm();
   }
 }
 

@@ -65,10 +65,11 @@ import {
 import type { ComplaintReceivedV1, EventPublisher, ServiceName, ServiceRuntime } from '#shared';
 import { INTAKE_DOCS, IntakeModule } from '../apps/intake/src/intake.module.js';
 import { KPI_DOCS, KpiModule } from '../apps/kpi/src/kpi.module.js';
-import { AMQP_URL, createVhost, deleteVhost, dropDatabase, freshDatabase, PG_URL, rabbitmqctl, TEST_SECRET } from '../test/support/infra.js';
+import { AMQP_URL, createVhost, dropDatabase, freshDatabase, PG_URL, rabbitmqctl, TEST_SECRET } from '../test/support/infra.js';
 import { cpuSnapshot, cpuUsage, waitForQuiet as waitForIdle } from './support/cpu.js';
 import { latencyStats, medians, round } from './support/stats.js';
 import type { LatencyStats } from './support/stats.js';
+import { abortOnBudgetOrSignal, assertLocalServices, removeVhost } from './support/services.js';
 
 // Nest's start-up chatter (LOG level) would go to stdout, where the JSON summary goes.
 Logger.overrideLogger(['error', 'warn']);
@@ -635,25 +636,6 @@ async function closeBaseline(base: Baseline | undefined): Promise<void> {
   await base.sub.close().catch(() => undefined);
 }
 
-/** Deletes the vhost; if RabbitMQ is briefly stopped (another test's stop_app), waits up to 2 min for it. */
-async function removeVhost(vhost: string, log: (m: string) => void): Promise<void> {
-  const end = Date.now() + 120_000;
-  for (let attempt = 1; ; attempt++) {
-    deleteVhost(vhost); // ignores "not found" and "not running"
-    try {
-      if (!rabbitmqctl('list_vhosts', '--quiet', '--no-table-headers').split('\n').includes(vhost)) return;
-    } catch {
-      // rabbit app not running right now
-    }
-    if (Date.now() > end) {
-      log(`could not delete vhost ${vhost}; remove it with: rabbitmqctl delete_vhost ${vhost}`);
-      return;
-    }
-    if (attempt === 1) log('RabbitMQ is not answering; waiting to delete the vhost');
-    await sleep(2_000);
-  }
-}
-
 // ---------------------------------------------------------------------- machine facts
 
 function machineFacts(pgVersion: string, rabbitVersion: string) {
@@ -699,23 +681,10 @@ async function main(): Promise<void> {
     for (const name of Object.values(dbNames)) await dropDatabase(name).catch((e) => log(`could not drop ${name}: ${e.message}`));
     if (vhostCreated) await removeVhost(tag, log);
   };
-  const watchdog = setTimeout(() => {
-    log(`time budget of ${SETTINGS.budgetMs / 1000} s exceeded, aborting`);
-    void cleanup().finally(() => process.exit(2));
-  }, SETTINGS.budgetMs + 60_000);
-  watchdog.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: aborting`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const disarm = abortOnBudgetOrSignal(SETTINGS.budgetMs, cleanup, log);
 
   try {
-    for (const url of [PG_URL, AMQP_URL]) {
-      const host = new URL(url).hostname;
-      if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the benchmark only talks to 127.0.0.1, not ${host}`);
-    }
+    assertLocalServices([PG_URL, AMQP_URL]);
     log(`vhost and databases ${tag}`);
     const amqpUrl = await createVhost(tag);
     vhostCreated = true;
@@ -873,7 +842,7 @@ async function main(): Promise<void> {
     log(`written ${RESULT_FILE}`);
   } finally {
     await cleanup();
-    clearTimeout(watchdog);
+    disarm();
   }
 }
 

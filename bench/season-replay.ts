@@ -67,7 +67,7 @@ import type { HotlineComplaintBody, SeasonCase, TemperatureReading } from './sea
 import { SMS_REPLIES } from './season/texts.js';
 import { cpuBreakdown, cpuSnapshot } from './support/cpu.js';
 import type { CpuSnapshot } from './support/cpu.js';
-import { removeVhost, startServiceProcess, stopServiceProcess, procStatusKb } from './support/services.js';
+import { abortOnBudgetOrSignal, assertLocalServices, procStatusKb, removeVhost, startServiceProcess, stopServiceProcess } from './support/services.js';
 import type { Running, Service } from './support/services.js';
 import { latencyStats, percentile, round } from './support/stats.js';
 
@@ -710,23 +710,10 @@ async function main(): Promise<void> {
     }
     if (vhostCreated) await removeVhost(tag, log);
   };
-  const watchdog = setTimeout(() => {
-    log(`time budget of ${SETTINGS.budgetMs / 1000} s exceeded, aborting`);
-    void cleanup().finally(() => process.exit(2));
-  }, SETTINGS.budgetMs + 60_000);
-  watchdog.unref();
-  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(sig, () => {
-      log(`${sig}: aborting`);
-      void cleanup().finally(() => process.exit(130));
-    });
-  }
+  const disarm = abortOnBudgetOrSignal(SETTINGS.budgetMs, cleanup, log);
 
   try {
-    for (const url of [PG_URL, AMQP_URL]) {
-      const host = new URL(url).hostname;
-      if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the benchmark only talks to 127.0.0.1, not ${host}`);
-    }
+    assertLocalServices([PG_URL, AMQP_URL]);
     log(`vhost and databases ${tag}; season seed ${SETTINGS.seed}, ${SETTINGS.complaints.toLocaleString('en')} complaints`);
     const amqpUrl = await createVhost(tag);
     vhostCreated = true;
@@ -1076,7 +1063,7 @@ async function main(): Promise<void> {
     log(`${problems.length === 0 ? 'reconciled' : `NOT reconciled: ${problems.join(' | ')}`}; written ${RESULT_FILE} and ${plot}`);
   } finally {
     await cleanup();
-    clearTimeout(watchdog);
+    disarm();
   }
 }
 

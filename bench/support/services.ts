@@ -122,3 +122,30 @@ export function procStatusKb(pid: number | undefined, field: string): number {
     return NaN;
   }
 }
+
+/**
+ * Guards a benchmark run: cleans up and exits (code 2) when the time budget is exceeded by a
+ * minute, and cleans up on SIGINT/SIGTERM (code 130). Returns what disarms the budget watchdog.
+ */
+export function abortOnBudgetOrSignal(budgetMs: number, cleanup: () => Promise<void>, log: (m: string) => void): () => void {
+  const watchdog = setTimeout(() => {
+    log(`time budget of ${budgetMs / 1000} s exceeded, aborting`);
+    void cleanup().finally(() => process.exit(2));
+  }, budgetMs + 60_000);
+  watchdog.unref();
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      log(`${sig}: aborting`);
+      void cleanup().finally(() => process.exit(130));
+    });
+  }
+  return () => clearTimeout(watchdog);
+}
+
+/** The benchmarks create and drop databases and vhosts: they only talk to this machine's services. */
+export function assertLocalServices(urls: string[]): void {
+  for (const url of urls) {
+    const host = new URL(url).hostname;
+    if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`the benchmark only talks to 127.0.0.1, not ${host}`);
+  }
+}
