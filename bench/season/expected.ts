@@ -1,3 +1,4 @@
+import { COUNTER_COLUMNS } from '../../apps/kpi/src/projection/read-model-store.js';
 import type { SeasonCase } from './generator.js';
 import { shanghaiMonthOfMs } from './profile.js';
 
@@ -36,19 +37,7 @@ export interface ExpectedUnitMonth extends ExpectedCounters {
   month: string;
 }
 
-const ZERO: ExpectedCounters = {
-  dispatched: 0,
-  on_time_dispatched: 0,
-  with_feedback: 0,
-  feedback_ms_sum: 0,
-  closed: 0,
-  rated: 0,
-  satisfied: 0,
-  basically_satisfied: 0,
-  dissatisfied: 0,
-  approved_reconsiderations: 0,
-  failed_spot_checks: 0,
-};
+const ZERO = Object.fromEntries(COUNTER_COLUMNS.map((c) => [c, 0])) as unknown as ExpectedCounters;
 
 /** Accumulates expected unit_month rows and unit links, one case at a time (streaming). */
 export class ExpectedFigures {

@@ -1,5 +1,6 @@
 import { EVENT_CONTRACTS } from '#shared';
-import type { BadRatingStep, CaseType, Category, EventEnvelope, EventType, Rating, Resolution, ServiceName, SpotCheckFinding } from '#shared';
+import type { BadRatingStep, Category, EventEnvelope, EventType, Rating, Resolution, ServiceName, SpotCheckFinding } from '#shared';
+import type { CreateHotlineComplaintDto } from '../../apps/intake/src/complaints/create-complaint.dto.js';
 import { buildDemoRegistry } from '../../apps/dispatch/src/registry/demo-registry.js';
 import type { RoomType } from '../../apps/dispatch/src/cases/temperature-slip.js';
 import type { DemoCommunity, DemoCompany, DemoRegistry } from '../../apps/dispatch/src/registry/demo-registry.js';
@@ -86,21 +87,8 @@ const SURVEY_WINDOW_MS = 7 * DAY_MS;
 
 export type Complexity = 'general' | 'complex';
 
-/** POST /api/v1/complaints body (CreateHotlineComplaintDto). */
-export interface HotlineComplaintBody {
-  callerPhone: string;
-  type: CaseType;
-  category: Category;
-  communityName: string;
-  address: { cityCode: string; districtCode: string; street: string; building?: string; unit?: string; room?: string };
-  description: string;
-  contactName?: string;
-  namedCompanyId?: string;
-  indoorTemperatureC?: number;
-  daysWithoutHeat?: number;
-  /** Consultations only: answered and closed on the call. */
-  answer?: string;
-}
+/** POST /api/v1/complaints body: intake's own DTO. */
+export type HotlineComplaintBody = CreateHotlineComplaintDto;
 
 /** How the resident (through the operator) wrote the community name. */
 export type NameVariant =
