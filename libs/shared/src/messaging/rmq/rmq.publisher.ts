@@ -1,4 +1,4 @@
-import type { ChannelModel, ConfirmChannel } from 'amqplib';
+import type { Channel, ChannelModel, ConfirmChannel, GetMessage } from 'amqplib';
 import { Logger } from '@nestjs/common';
 import type { EventEnvelope } from '../envelope.js';
 import type { DeadLetter, DeadLetterReader, EventPublisher } from '../publisher.js';
@@ -63,28 +63,39 @@ export class RmqPublisher implements EventPublisher {
   }
 }
 
+/** Beyond this many parked messages, the count is the broker's ready count instead of the messages taken. */
+const COUNT_BY_TAKING_UP_TO = 1_000;
+
 /**
- * Reads a service's dead-letter queue without consuming it (get, then return unacked). Phone
- * numbers in what it returns (body, reason, type) are masked: the reader is the duty engineer,
- * not the handling company (PIPL; DOMAIN.md §5).
+ * Reads a service's dead-letter queue without consuming it: messages are taken unacknowledged and
+ * handed back with a requeueing nack. All reads share one channel, one at a time: the broker
+ * applies a channel's commands in order, so a read that follows another sees the messages the
+ * first one handed back (a fresh channel per read could count before the hand-back landed, and
+ * report an empty queue). The count is taken the same way, for the same reason. Phone numbers in
+ * what it returns (body, reason, type) are masked: the reader is the duty engineer, not the
+ * handling company (PIPL; DOMAIN.md §5).
  */
 export class RmqDeadLetters implements DeadLetterReader {
+  private channel?: Channel;
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly connection: RmqConnection,
     private readonly service: ServiceName,
   ) {}
 
   async count(): Promise<number> {
-    return this.withChannel(async (ch) => (await ch.checkQueue(deadLetterQueueOf(queueOf(this.service)))).messageCount);
+    return this.serially(async (ch, queue) => {
+      const { messageCount } = await ch.checkQueue(queue);
+      const taken = await this.takeUnacked(ch, queue, COUNT_BY_TAKING_UP_TO);
+      return taken < COUNT_BY_TAKING_UP_TO ? taken : Math.max(messageCount, taken);
+    });
   }
 
   async list(limit: number): Promise<DeadLetter[]> {
-    const queue = deadLetterQueueOf(queueOf(this.service));
-    return this.withChannel(async (ch) => {
+    return this.serially(async (ch, queue) => {
       const letters: DeadLetter[] = [];
-      for (let i = 0; i < limit; i++) {
-        const msg = await ch.get(queue, { noAck: false });
-        if (!msg) break;
+      await this.takeUnacked(ch, queue, limit, (msg) => {
         const headers = msg.properties.headers ?? {};
         letters.push({
           envelopeId: msg.properties.messageId,
@@ -95,25 +106,54 @@ export class RmqDeadLetters implements DeadLetterReader {
           deadLetteredAt: String(headers['x-dead-lettered-at'] ?? ''),
           body: maskPhonesInText(msg.content.toString('utf8').slice(0, 4000)),
         });
-      }
-      return letters; // closing the channel returns every unacked message to the queue
+      });
+      return letters;
     });
   }
 
-  private async withChannel<T>(fn: (ch: import('amqplib').Channel) => Promise<T>): Promise<T> {
-    const model = await this.currentModel();
-    const ch = await model.createChannel();
+  /** Gets up to `limit` messages unacknowledged, shows each to `see`, then hands them all back. */
+  private async takeUnacked(ch: Channel, queue: string, limit: number, see?: (msg: GetMessage) => void): Promise<number> {
+    const taken: GetMessage[] = [];
     try {
-      return await fn(ch);
+      while (taken.length < limit) {
+        const msg = await ch.get(queue, { noAck: false });
+        if (!msg) break;
+        taken.push(msg);
+        see?.(msg);
+      }
+      return taken.length;
     } finally {
-      await ch.close().catch(() => undefined);
+      if (taken.length > 0) ch.nackAll(true);
     }
   }
 
-  private async currentModel(): Promise<ChannelModel> {
+  private serially<T>(fn: (ch: Channel, queue: string) => Promise<T>): Promise<T> {
+    const run = this.tail.then(async () => {
+      const ch = await this.openChannel();
+      try {
+        return await fn(ch, deadLetterQueueOf(queueOf(this.service)));
+      } catch (error) {
+        // A failed read (e.g. the queue is gone) closes the channel on the broker's side; start afresh next time.
+        if (this.channel === ch) this.channel = undefined;
+        await ch.close().catch(() => undefined);
+        throw error;
+      }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async openChannel(): Promise<Channel> {
+    if (this.channel) return this.channel;
     const model = this.connection.liveModel();
     if (!model) throw new Error('RabbitMQ is not connected');
-    return model;
+    const ch = await model.createChannel();
+    ch.on('error', () => undefined); // the failing call rejects; nothing else to do here
+    ch.on('close', () => {
+      if (this.channel === ch) this.channel = undefined;
+    });
+    this.channel = ch;
+    return ch;
   }
 }
 
