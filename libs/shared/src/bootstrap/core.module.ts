@@ -18,6 +18,7 @@ import { InProcessDeadLetters, InProcessPublisher } from '../messaging/in-proces
 import { Outbox, OutboxRelay, RELAY_SETTINGS } from '../messaging/outbox/outbox.js';
 import { DEAD_LETTER_READER, EVENT_PUBLISHER } from '../messaging/publisher.js';
 import { RmqDeadLetters, RmqPublisher } from '../messaging/rmq/rmq.publisher.js';
+import { PHONE_VAULT, phoneVaultFor } from '../phone/phone-vault.js';
 import { CLOCK } from '../time/clock.js';
 import type { ServiceRuntime } from './runtime.js';
 
@@ -37,6 +38,7 @@ class DatabaseCloser implements OnApplicationShutdown {
 export class CoreModule {
   static forService(runtime: ServiceRuntime, schema: SchemaDefinition): DynamicModule {
     const { config, broker } = runtime;
+    const phoneVault = phoneVaultFor(config.phoneKeys, runtime.authSecret);
     return {
       module: CoreModule,
       controllers: [HealthController, OpsController],
@@ -44,7 +46,8 @@ export class CoreModule {
         { provide: SERVICE_NAME, useValue: config.service },
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: CLOCK, useValue: runtime.clock },
-        { provide: DataSource, useFactory: () => openDataSource(config.database, schema) },
+        { provide: PHONE_VAULT, useValue: phoneVault },
+        { provide: DataSource, useFactory: () => openDataSource(config.database, schema, { phoneVault }) },
         { provide: DatabaseCloser, useFactory: (ds: DataSource) => new DatabaseCloser(ds), inject: [DataSource] },
         {
           provide: EVENT_PUBLISHER,
@@ -67,7 +70,7 @@ export class CoreModule {
         { provide: APP_GUARD, useClass: RateLimitGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
       ],
-      exports: [SERVICE_NAME, SERVICE_CONFIG, CLOCK, DataSource, EVENT_PUBLISHER, Outbox, OutboxRelay, Inbox, TokenService, KeyRing],
+      exports: [SERVICE_NAME, SERVICE_CONFIG, CLOCK, PHONE_VAULT, DataSource, EVENT_PUBLISHER, Outbox, OutboxRelay, Inbox, TokenService, KeyRing],
     };
   }
 }

@@ -1,3 +1,4 @@
+import { Logger } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
 import { ConfigError, loadServiceConfig } from '../config/service-config.js';
 import type { ServiceName } from '../contracts/services.js';
@@ -32,6 +33,9 @@ export async function runProductionService(
   }
   await connection.open();
   const app = await startService(register(runtime), runtime, docs);
+  if (!runtime.config.phoneKeys) {
+    new Logger('PhoneVault').warn('PHONE_KEYS and PHONE_INDEX_KEY are not set: phone numbers at rest are encrypted with keys derived from AUTH_SECRET, so AUTH_SECRET cannot be rotated on its own (docs/security.md)');
+  }
   const shutdown = async () => {
     await app.close();
     await connection.close();

@@ -4,6 +4,8 @@ import type { ServiceName } from '../contracts/services.js';
 import { readRateLimits } from '../http/rate-limit/rate-limit-config.js';
 import type { RateLimits } from '../http/rate-limit/rate-limit-config.js';
 import { DEFAULT_RETRY_DELAYS_MS } from '../messaging/retry-policy.js';
+import { readPhoneKeys } from '../phone/phone-vault.js';
+import type { PhoneKeySettings } from '../phone/phone-vault.js';
 import { readSmsConfig } from '../sms/sms-config.js';
 import type { SmsConfig } from '../sms/sms-config.js';
 
@@ -147,6 +149,8 @@ export interface ServiceConfig {
   bulletinSchedule: boolean;
   /** Request limits per client address, phone or token (`RATE_LIMIT_*`, docs/security.md); null = off. */
   rateLimits: RateLimits;
+  /** PHONE_KEYS / PHONE_INDEX_KEY: keys for phone numbers at rest; unset = derived from the auth secret (docs/security.md). */
+  phoneKeys?: Omit<PhoneKeySettings, 'derived'>;
 }
 
 function runModeOf(env: NodeJS.ProcessEnv, defaultMode: RunMode): string {
@@ -193,11 +197,13 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
   const errors = validateSync(raw, { stopAtFirstError: true });
   const sms = readSmsConfig(env, service, { PUBLIC_BASE_URL: raw.PUBLIC_BASE_URL });
   const rateLimits = readRateLimits(env);
-  if (errors.length > 0 || sms.problems.length > 0 || rateLimits.problems.length > 0) {
+  const phoneKeys = readPhoneKeys(env);
+  if (errors.length > 0 || sms.problems.length > 0 || rateLimits.problems.length > 0 || phoneKeys.problems.length > 0) {
     throw new ConfigError([
       ...errors.flatMap((e) => Object.values(e.constraints ?? { invalid: `${e.property} is invalid` })),
       ...sms.problems,
       ...rateLimits.problems,
+      ...phoneKeys.problems,
     ]);
   }
   const mode = raw.HEATING_MODE;
@@ -223,6 +229,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     surveyWindowDays: raw.SURVEY_WINDOW_DAYS,
     bulletinSchedule: raw.BULLETIN_SCHEDULE === 'on',
     rateLimits: rateLimits.limits,
+    phoneKeys: phoneKeys.settings,
     publicBaseUrl: raw.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     open311ApiKeys: new Map(
       raw.OPEN311_API_KEYS.split(',')

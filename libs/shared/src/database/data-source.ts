@@ -7,6 +7,8 @@ import type { MixedList, EntitySchema } from 'typeorm';
 import type { DatabaseConfig } from '../config/service-config.js';
 import { MessagingRetention1764400000900 } from '../messaging/housekeeping.js';
 import { MessagingTables1764400000000 } from '../messaging/messaging-tables.migration.js';
+import { attachPhoneVault } from '../phone/phone-vault.js';
+import type { PhoneVault } from '../phone/phone-vault.js';
 
 export interface SchemaDefinition {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
@@ -15,11 +17,16 @@ export interface SchemaDefinition {
   migrations: Array<new () => unknown>;
 }
 
+export interface OpenOptions {
+  /** For migrations that encrypt phone numbers already stored (phoneVaultOf). */
+  phoneVault?: PhoneVault;
+}
+
 /**
  * Opens the service's database (PostgreSQL, or PGlite in its own data folder in embedded mode)
  * and applies pending migrations. Never `synchronize`.
  */
-export async function openDataSource(config: DatabaseConfig, schema: SchemaDefinition): Promise<DataSource> {
+export async function openDataSource(config: DatabaseConfig, schema: SchemaDefinition, options: OpenOptions = {}): Promise<DataSource> {
   const common = {
     type: 'postgres' as const,
     entities: schema.entities,
@@ -58,6 +65,7 @@ export async function openDataSource(config: DatabaseConfig, schema: SchemaDefin
       await pglite.close();
     };
   }
+  if (options.phoneVault) attachPhoneVault(dataSource, options.phoneVault);
   await dataSource.initialize();
   try {
     // PGlite has one connection and one process per folder: no lock needed (nor possible).
