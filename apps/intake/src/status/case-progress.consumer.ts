@@ -4,9 +4,8 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, Inbox } from '#shared';
 import type { CaseClosedV1, CaseDispatchedV1, CaseFeedbackSubmittedV1, CaseOverdueV1, Clock, EventEnvelope, SurveyRatedV1 } from '#shared';
 import { Complaint } from '../complaints/complaint.entity.js';
-import { closedText, dispatchedText, feedbackText, isAdvance, overdueText, ratedText } from './case-status.js';
+import { CASE_STATUSES, closedText, dispatchedText, feedbackText, lifecycleRank, overdueText, ratedText } from './case-status.js';
 import type { CaseStatus } from './case-status.js';
-import { StatusEntry } from './status-entry.entity.js';
 
 /** Follows the case downstream so residents and operators see its progress at intake. */
 @Controller()
@@ -49,19 +48,41 @@ export class CaseProgressConsumer {
     await this.inbox.once(env, (em) => this.advance(em, p.caseId, 'rated', ratedText(p.rating), new Date(p.ratedAt), { rating: p.rating }));
   }
 
-  /** Records the step in the history; moves the current status only forwards (events may cross). */
+  /**
+   * Records the step in the history and moves the current status only forwards (events may
+   * cross), in one statement: the row is locked, the history line added and the complaint updated
+   * together. A case intake does not know (yet) throws, so the message is retried.
+   */
   private async advance(
     em: EntityManager,
     caseId: string,
     status: CaseStatus,
     text: string,
     at: Date,
-    fields: Partial<Complaint>,
+    fields: Partial<Pick<Complaint, 'companyId' | 'resolution' | 'rating'>>,
   ): Promise<void> {
-    const complaint = await em.findOne(Complaint, { where: { id: caseId }, lock: { mode: 'pessimistic_write' } });
-    if (!complaint) throw new Error(`case ${caseId} is not known to intake`);
-    await em.insert(StatusEntry, { complaintId: caseId, status, text, at });
-    const next = isAdvance(complaint.status, status) ? status : complaint.status;
-    await em.update(Complaint, { id: caseId }, { ...fields, status: next, updatedAt: this.clock.now() });
+    const set = (['companyId', 'resolution', 'rating'] as const).filter((f) => fields[f] !== undefined);
+    const rows: unknown[] = await em.query(
+      `WITH cur AS (
+         SELECT id, status FROM complaint WHERE id = $1 FOR UPDATE
+       ), entry AS (
+         INSERT INTO complaint_status_entry (complaint_id, status, text, at) SELECT id, $2, $3, $4 FROM cur
+       ), moved AS (
+         UPDATE complaint c
+            SET status = CASE WHEN ${RANK_SQL('$2::text')} > ${RANK_SQL('cur.status')} THEN $2 ELSE cur.status END,
+                updated_at = $5${set.map((f, i) => `, ${COLUMN[f]} = $${6 + i}`).join('')}
+           FROM cur WHERE c.id = cur.id
+       )
+       SELECT id FROM cur`,
+      [caseId, status, text, at, this.clock.now(), ...set.map((f) => fields[f])],
+    );
+    if (rows.length === 0) throw new Error(`case ${caseId} is not known to intake`);
   }
+}
+
+const COLUMN = { companyId: 'company_id', resolution: 'resolution', rating: 'rating' } as const;
+
+/** The lifecycle rank of a status expression, in SQL (the same order as `lifecycleRank`). */
+function RANK_SQL(expression: string): string {
+  return `CASE ${expression} ${CASE_STATUSES.map((s) => `WHEN '${s}' THEN ${lifecycleRank(s)}`).join(' ')} END`;
 }

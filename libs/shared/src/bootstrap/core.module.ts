@@ -13,7 +13,7 @@ import { OpsController } from '../health/ops.controller.js';
 import { ErrorFilter } from '../http/error.filter.js';
 import { RateLimitGuard } from '../http/rate-limit/rate-limit.guard.js';
 import { MessagingHousekeeping } from '../messaging/housekeeping.js';
-import { Inbox } from '../messaging/inbox/inbox.js';
+import { Inbox, INBOX_SETTINGS } from '../messaging/inbox/inbox.js';
 import { InProcessDeadLetters, InProcessPublisher } from '../messaging/in-process/in-process.transport.js';
 import { Outbox, OutboxRelay, RELAY_SETTINGS } from '../messaging/outbox/outbox.js';
 import { DEAD_LETTER_READER, EVENT_PUBLISHER } from '../messaging/publisher.js';
@@ -61,6 +61,7 @@ export class CoreModule {
         { provide: RELAY_SETTINGS, useValue: { batchSize: 200, pollIntervalMs: config.outboxPollMs, maxBackoffMs: 10_000 } },
         Outbox,
         OutboxRelay,
+        { provide: INBOX_SETTINGS, useValue: config.inbox },
         Inbox,
         MessagingHousekeeping,
         { provide: TokenService, useValue: new TokenService(runtime.authSecret) },

@@ -67,6 +67,18 @@ class RawEnvironment {
   DATABASE_POOL_SIZE: number;
 
   @Transform(toInt)
+  @IsInt({ message: 'INBOX_BATCH_SIZE must be an integer' })
+  @Min(1, { message: 'INBOX_BATCH_SIZE must be between 1 (one transaction per message) and 500' })
+  @Max(500, { message: 'INBOX_BATCH_SIZE must be between 1 (one transaction per message) and 500' })
+  INBOX_BATCH_SIZE: number;
+
+  @Transform(toInt)
+  @IsInt({ message: 'INBOX_CONCURRENCY must be an integer' })
+  @Min(1, { message: 'INBOX_CONCURRENCY must be between 1 and 100' })
+  @Max(100, { message: 'INBOX_CONCURRENCY must be between 1 and 100' })
+  INBOX_CONCURRENCY: number;
+
+  @Transform(toInt)
   @IsInt({ message: 'OUTBOX_POLL_MS must be an integer' })
   @Min(10, { message: 'OUTBOX_POLL_MS must be between 10 and 60000' })
   @Max(60_000, { message: 'OUTBOX_POLL_MS must be between 10 and 60000' })
@@ -129,6 +141,8 @@ export interface ServiceConfig {
   logLevel: LogLevel;
   retryDelaysMs: number[];
   outboxPollMs: number;
+  /** Consumers: most messages per transaction (group commit) and transactions at once (docs/guarantees.md). */
+  inbox: { maxBatch: number; concurrency: number };
   /** Load the deterministic Liaoning demo registry into an empty database (embedded default). */
   seedDemoData: boolean;
   /** Which reverse proxies may set X-Forwarded-For (client address for per-IP limits), as Express's `trust proxy`. */
@@ -183,6 +197,8 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     AMQP_PREFETCH: env.AMQP_PREFETCH ?? '32',
     DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE ?? '10',
     OUTBOX_POLL_MS: env.OUTBOX_POLL_MS ?? '500',
+    INBOX_BATCH_SIZE: env.INBOX_BATCH_SIZE ?? '16',
+    INBOX_CONCURRENCY: env.INBOX_CONCURRENCY ?? '4',
     DATA_DIR: env.DATA_DIR,
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? (defaultMode === 'embedded' ? 'true' : 'false'),
     TRUST_PROXY: env.TRUST_PROXY ?? 'loopback',
@@ -221,6 +237,7 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     logLevel: raw.LOG_LEVEL,
     retryDelaysMs: raw.MESSAGE_RETRY_DELAYS_MS.split(',').map(Number),
     outboxPollMs: raw.OUTBOX_POLL_MS,
+    inbox: { maxBatch: raw.INBOX_BATCH_SIZE, concurrency: raw.INBOX_CONCURRENCY },
     seedDemoData: raw.SEED_DEMO_DATA === 'true',
     trustProxy: /^\d+$/.test(raw.TRUST_PROXY) ? Number(raw.TRUST_PROXY) : raw.TRUST_PROXY,
     webhookAllowPrivateTargets: raw.WEBHOOK_ALLOW_PRIVATE_TARGETS === 'true',
