@@ -1,4 +1,4 @@
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, Optional } from '@nestjs/common';
 import type { OnApplicationShutdown } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
@@ -7,6 +7,8 @@ import type { ServiceName } from '../../contracts/services.js';
 import { SERVICE_NAME } from '../../config/tokens.js';
 import { CLOCK } from '../../time/clock.js';
 import type { Clock } from '../../time/clock.js';
+import { PHONE_VAULT } from '../../phone/phone-vault.js';
+import type { PhoneVault } from '../../phone/phone-vault.js';
 import { WorkLoop } from '../../scheduling/work-loop.js';
 import { newEnvelope } from '../envelope.js';
 import type { EventEnvelope } from '../envelope.js';
@@ -15,6 +17,12 @@ import type { EventPublisher } from '../publisher.js';
 
 /** Columns of an outbox row, in the order of `Outbox.prepare(...).values`. */
 export const OUTBOX_COLUMNS = 'message_id, event_type, event_version, payload, occurred_at';
+
+/**
+ * A payload's `phone` is stored sealed under this key until the relay publishes it (phone numbers
+ * are encrypted at rest, docs/security.md); the event on the bus carries `phone` as before.
+ */
+export const SEALED_PHONE_KEY = 'phoneSealed';
 
 /** Marker put on a query runner whose transaction wrote to the outbox (read after commit). */
 export const OUTBOX_PENDING = 'outboxPending';
@@ -30,6 +38,7 @@ export class Outbox {
   constructor(
     @Inject(SERVICE_NAME) private readonly service: ServiceName,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(PHONE_VAULT) private readonly vault?: PhoneVault,
   ) {}
 
   async add<T extends EventType>(em: EntityManager, type: T, payload: EventPayload<T>): Promise<EventEnvelope> {
@@ -46,7 +55,7 @@ export class Outbox {
     if (!em.queryRunner?.isTransactionActive) throw new Error('the outbox must be written inside a transaction');
     const envelope = newEnvelope(this.service, type, payload, this.clock.now());
     em.queryRunner.data = { ...(em.queryRunner.data ?? {}), [OUTBOX_PENDING]: true };
-    return { envelope, values: [envelope.id, envelope.type, envelope.version, JSON.stringify(envelope.payload), envelope.occurredAt] };
+    return { envelope, values: [envelope.id, envelope.type, envelope.version, this.storedPayload(envelope.payload), envelope.occurredAt] };
   }
 
   /**
@@ -58,9 +67,17 @@ export class Outbox {
     const envelope = newEnvelope(this.service, type, payload, this.clock.now());
     return {
       envelope,
-      values: [envelope.id, envelope.type, envelope.version, JSON.stringify(envelope.payload), envelope.occurredAt],
+      values: [envelope.id, envelope.type, envelope.version, this.storedPayload(envelope.payload), envelope.occurredAt],
       written: () => this.writtenListeners.forEach((listener) => listener()),
     };
+  }
+
+  /** The payload as stored: a top-level `phone` sealed (a process without a vault, e.g. a tool, stores it as is). */
+  private storedPayload(payload: unknown): string {
+    const p = payload as Record<string, unknown>;
+    if (!this.vault || typeof p?.phone !== 'string') return JSON.stringify(payload);
+    const { phone, ...rest } = p;
+    return JSON.stringify({ ...rest, [SEALED_PHONE_KEY]: this.vault.seal(phone) });
   }
 
   /** The relay's hook for rows written by `prepareStatement` statements. */
@@ -101,6 +118,7 @@ export class OutboxRelay implements OnApplicationShutdown {
     @Inject(EVENT_PUBLISHER) private readonly publisher: EventPublisher,
     @Inject(SERVICE_NAME) private readonly service: ServiceName,
     @Inject(RELAY_SETTINGS) private readonly settings: RelaySettings,
+    @Optional() @Inject(PHONE_VAULT) private readonly vault?: PhoneVault,
   ) {
     this.loop = new WorkLoop('outbox relay', () => this.drainOnce(), {
       idleMs: settings.pollIntervalMs,
@@ -166,7 +184,16 @@ export class OutboxRelay implements OnApplicationShutdown {
       version: row.event_version,
       occurredAt: new Date(row.occurred_at).toISOString(),
       producer: this.service,
-      payload: typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload,
+      payload: this.publishedPayload(typeof row.payload === 'string' ? JSON.parse(row.payload) : row.payload),
     };
+  }
+
+  /** The payload as published: a sealed phone opened back into `phone`. */
+  private publishedPayload(payload: Record<string, unknown>): Record<string, unknown> {
+    const sealed = payload?.[SEALED_PHONE_KEY];
+    if (typeof sealed !== 'string') return payload;
+    if (!this.vault) throw new Error('an outbox row holds a sealed phone number but this process has no PhoneVault');
+    const { [SEALED_PHONE_KEY]: _sealed, ...rest } = payload;
+    return { ...rest, phone: this.vault.open(sealed) };
   }
 }
