@@ -88,6 +88,9 @@ export class Outbox {
 
 export const RELAY_SETTINGS = Symbol('RELAY_SETTINGS');
 
+/** Batches a relay has sent and not yet seen confirmed, at most. */
+const PIPELINE_DEPTH = 3;
+
 export interface RelaySettings {
   batchSize: number;
   pollIntervalMs: number;
@@ -105,12 +108,16 @@ interface OutboxRow {
 
 /**
  * Publishes outbox rows in id order, in batches claimed with FOR UPDATE SKIP LOCKED so replicas
- * share the work; a row is marked published only after the broker confirmed it. While the broker
- * is down rows simply wait (backoff), and go out once it is back.
+ * share the work (and up to PIPELINE_DEPTH batches of one relay overlap while the broker confirms);
+ * a row is marked published only after the broker confirmed it. While the broker is down rows
+ * simply wait (backoff), and go out once it is back. Order is best effort (a batch that fails is
+ * sent again after later ones): consumers never rely on it.
  */
 @Injectable()
 export class OutboxRelay implements OnApplicationShutdown {
   private readonly loop: WorkLoop;
+  /** Commits that wrote outbox rows, counted: a drain goes on while they keep coming. */
+  private wakes = 0;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -131,15 +138,20 @@ export class OutboxRelay implements OnApplicationShutdown {
         const data = event.queryRunner.data as Record<string, unknown> | undefined;
         if (data?.[OUTBOX_PENDING]) {
           data[OUTBOX_PENDING] = false;
-          this.loop.kick();
+          this.wake();
         }
       },
     });
-    outbox.onWritten(() => this.loop.kick());
+    outbox.onWritten(() => this.wake());
   }
 
   start(): void {
     this.loop.start();
+  }
+
+  private wake(): void {
+    this.wakes++;
+    this.loop.kick();
   }
 
   /** Publishes everything pending now; for tests and shutdown. */
@@ -156,24 +168,57 @@ export class OutboxRelay implements OnApplicationShutdown {
     this.loop.stop();
   }
 
+  /**
+   * Claims and publishes batches until no more rows wait. While the broker confirms one batch the
+   * next is claimed and sent (at most PIPELINE_DEPTH in flight), so a busy outbox does not wait a
+   * whole confirm round trip between batches. Each batch's rows are marked published only after
+   * the broker confirmed that batch; batches are sent in the order they were claimed.
+   */
   private async drainOnce(): Promise<void> {
-    for (;;) {
-      const claimed = await this.publishBatch();
-      if (claimed < this.settings.batchSize) return;
+    const inFlight = new Set<Promise<void>>();
+    let failure: unknown;
+    try {
+      for (;;) {
+        const wakesBefore = this.wakes;
+        let handedOver!: (claimed: number) => void;
+        const sent = new Promise<number>((resolve) => (handedOver = resolve));
+        const batch: Promise<void> = this.publishBatch(handedOver)
+          .catch((error: unknown) => {
+            failure ??= error;
+            handedOver(0);
+          })
+          .finally(() => inFlight.delete(batch));
+        inFlight.add(batch);
+        const claimed = await sent;
+        if (failure !== undefined || claimed === 0) break;
+        // A full batch means more rows wait; a wake-up since this batch was claimed means new commits.
+        if (claimed < this.settings.batchSize && this.wakes === wakesBefore) break;
+        while (inFlight.size >= PIPELINE_DEPTH) await Promise.race(inFlight);
+        if (failure !== undefined) break;
+      }
+    } finally {
+      await Promise.all(inFlight);
     }
+    if (failure !== undefined) throw failure;
   }
 
-  private async publishBatch(): Promise<number> {
-    return this.dataSource.transaction(async (em) => {
+  /** Claims one batch, sends it (then calls `handedOver` with its size: 0 if none), and marks it published once confirmed. */
+  private async publishBatch(handedOver: (claimed: number) => void): Promise<void> {
+    await this.dataSource.transaction(async (em) => {
       const rows: OutboxRow[] = await em.query(
         `SELECT id, message_id, event_type, event_version, payload, occurred_at FROM outbox_message
           WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`,
         [this.settings.batchSize],
       );
-      if (rows.length === 0) return 0;
-      await this.publisher.publish(rows.map((r) => this.toEnvelope(r)));
+      if (rows.length === 0) {
+        handedOver(0);
+        return;
+      }
+      // publish() sends every message before its first await: the batch is on the wire when it returns its promise.
+      const confirmed = this.publisher.publish(rows.map((r) => this.toEnvelope(r)));
+      handedOver(rows.length);
+      await confirmed;
       await em.query(`UPDATE outbox_message SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
-      return rows.length;
     });
   }
 

@@ -27,23 +27,36 @@ export class RmqPublisher implements EventPublisher {
     return this.connection.isConnected() && this.channel !== undefined;
   }
 
+  /**
+   * Sends every envelope at once (in order, before the first await), then waits for the broker's
+   * confirm of each of them — only these: other batches may be published and confirmed meanwhile.
+   */
   async publish(envelopes: EventEnvelope[]): Promise<void> {
     const ch = this.channel;
     if (!ch || !this.connection.isConnected()) throw new Error('RabbitMQ is not connected');
-    for (const env of envelopes) {
-      ch.publish(EVENTS_EXCHANGE, env.type, Buffer.from(JSON.stringify(env)), {
-        persistent: true,
-        messageId: env.id,
-        type: env.type,
-        contentType: 'application/json',
-        timestamp: Math.floor(Date.parse(env.occurredAt) / 1000),
-        headers: { 'x-event-version': env.version, 'x-producer': env.producer },
-      });
-    }
+    const confirmations = envelopes.map(
+      (env) =>
+        new Promise<void>((resolve, reject) => {
+          ch.publish(
+            EVENTS_EXCHANGE,
+            env.type,
+            Buffer.from(JSON.stringify(env)),
+            {
+              persistent: true,
+              messageId: env.id,
+              type: env.type,
+              contentType: 'application/json',
+              timestamp: Math.floor(Date.parse(env.occurredAt) / 1000),
+              headers: { 'x-event-version': env.version, 'x-producer': env.producer },
+            },
+            (err: unknown) => (err ? reject(err instanceof Error ? err : new Error(String(err))) : resolve()),
+          );
+        }),
+    );
     let timer: NodeJS.Timeout | undefined;
     try {
       await Promise.race([
-        ch.waitForConfirms(),
+        Promise.all(confirmations),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error('RabbitMQ did not confirm in time')), CONFIRM_TIMEOUT_MS);
         }),
