@@ -5,13 +5,15 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { CATEGORIES, CATEGORY_LABELS, ManualClock, shanghaiDateStamp, TokenService } from '#shared';
+import { CATEGORIES, CATEGORY_LABELS, ManualClock, PHONE_VAULT, shanghaiDateStamp, TokenService } from '#shared';
+import type { PhoneVault } from '#shared';
 import { startEmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import type { EmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import { eventually } from '../support/eventually.js';
 import { temperatureSlip } from '../support/thin-loop.js';
 import { call } from '../support/http.js';
 import { confirmCode, latestCode, masked, postRaw, requestCode, tinyPng, verifyPhone } from '../support/intake-helpers.js';
+import { columnsWithPlaintextPhones } from '../support/stored-phones.js';
 
 /*
  * Intake, end to end (issue "intake"; DOMAIN.md §3 step 1, §5): 实名 phone verification, the
@@ -53,6 +55,7 @@ describe('intake (embedded suite, manual clock)', () => {
   let suite: EmbeddedSuite;
   let dataDir: string;
   let db: DataSource;
+  let vault: PhoneVault;
   let intake: string;
   let dispatch: string;
   let operator: string;
@@ -79,6 +82,7 @@ describe('intake (embedded suite, manual clock)', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'heating-intake-e2e-'));
     suite = await startEmbeddedSuite({ dataDir, env: { ...process.env, ...ANY_PORT }, clock });
     db = suite.apps.intake.get(DataSource);
+    vault = suite.apps.intake.get(PHONE_VAULT);
     intake = suite.urls.intake;
     dispatch = suite.urls.dispatch;
     operator = await suite.tokens.sign({ sub: 'op-intake-e2e', role: 'operator' }, 3600);
@@ -101,8 +105,9 @@ describe('intake (embedded suite, manual clock)', () => {
       const code = await codeFor(phone);
       expect(code).toMatch(/^\d{6}$/);
       expect(JSON.stringify(requested.body)).not.toContain(code); // the code travels by SMS only
-      const [row] = await sql('SELECT code_hash, phone, status FROM phone_verification WHERE id = $1', [requested.body.verificationId]);
+      const [row] = await sql('SELECT code_hash, phone_enc, phone_hash, status FROM phone_verification WHERE id = $1', [requested.body.verificationId]);
       expect(row.status).toBe('pending');
+      expect([vault.open(row.phone_enc), row.phone_hash]).toEqual([phone, vault.hash(phone)]); // the number too is stored sealed
       expect(row.code_hash).toMatch(/^[0-9a-f]{64}$/);
       expect(row.code_hash).not.toContain(code);
 
@@ -320,8 +325,9 @@ describe('intake (embedded suite, manual clock)', () => {
       expect(r.body.history).toHaveLength(1);
       expect(r.body.history[0].text).toContain('未按时供热');
       webCase = r.body;
-      const [row] = await sql('SELECT channel, phone, recorded_by, days_without_heat, latitude, longitude FROM complaint WHERE id = $1', [r.body.caseId]);
-      expect(row).toMatchObject({ channel: 'web', phone, recorded_by: 'resident', days_without_heat: 3, latitude: 41.796, longitude: 123.429 });
+      const [row] = await sql('SELECT channel, phone_enc, phone_hash, recorded_by, days_without_heat, latitude, longitude FROM complaint WHERE id = $1', [r.body.caseId]);
+      expect(row).toMatchObject({ channel: 'web', phone_hash: vault.hash(phone), recorded_by: 'resident', days_without_heat: 3, latitude: 41.796, longitude: 123.429 });
+      expect(vault.open(row.phone_enc)).toBe(phone);
     });
 
     it('an app complaint (type report) is recorded with channel app', async () => {
@@ -488,7 +494,7 @@ describe('intake (embedded suite, manual clock)', () => {
       expect(third.status).toBe(200);
       expect(third.body).toMatchObject({ outcome: 'duplicate', caseNumber: first.body.caseNumber, repeatCount: 2 });
       expect(third.body.history.filter((h: any) => /再次反映/.test(h.text))).toHaveLength(2);
-      expect(await sql('SELECT id FROM complaint WHERE phone = $1', [phone])).toHaveLength(1);
+      expect(await sql('SELECT id FROM complaint WHERE phone_hash = $1', [vault.hash(phone)])).toHaveLength(1);
 
       // a later, unrelated case reaching dispatch proves the repeats published nothing
       const marker = await fileHotline(hotline(newPhone()));
@@ -620,7 +626,7 @@ describe('intake (embedded suite, manual clock)', () => {
       expect(again.status).toBe(200);
       expect(again.body).toMatchObject({ outcome: 'replayed', caseId: first.body.caseId, caseNumber: first.body.caseNumber, repeatCount: 0 });
       expect(again.body.history.filter((h: any) => /再次反映/.test(h.text))).toEqual([]);
-      expect(await sql('SELECT id FROM complaint WHERE phone = $1', [phone])).toHaveLength(1);
+      expect(await sql('SELECT id FROM complaint WHERE phone_hash = $1', [vault.hash(phone)])).toHaveLength(1);
     });
 
     it('a resident retrying with the same key gets the same case; another resident with the same key gets their own', async () => {
@@ -658,7 +664,7 @@ describe('intake (embedded suite, manual clock)', () => {
         expect(statuses).toEqual([200, 200, 200, 201]);
         expect(new Set(results.map((r) => r.body.caseNumber)).size).toBe(1);
         expect(results.filter((r) => r.status === 200).map((r) => r.body.outcome)).toEqual(['replayed', 'replayed', 'replayed']);
-        expect(await sql('SELECT id FROM complaint WHERE phone = $1', [body.callerPhone])).toHaveLength(1);
+        expect(await sql('SELECT id FROM complaint WHERE phone_hash = $1', [vault.hash(body.callerPhone as string)])).toHaveLength(1);
       }
     });
 
@@ -973,5 +979,27 @@ describe('intake (embedded suite, manual clock)', () => {
         { numRuns: 100 },
       );
     }, 60_000);
+  });
+
+  // ───────────────────────────────────────────────────────────────────────────── at rest
+  describe('phone numbers at rest: intake keeps residents’ numbers only sealed and blind-indexed', () => {
+    it('after every flow of this file (codes, web/app/hotline filing, photos, repeats, replays, consultations, progress), no table of intake holds a mobile number in clear, and look-ups by number still find the cases', async () => {
+      const phone = newPhone();
+      const token = await verify(phone);
+      const photo = await postRaw(`${intake}/api/v1/attachments`, token, tinyPng([0, 0, 255]), 'image/png');
+      const filed = await fileWeb(token, web({ photoIds: [photo.body.id] }));
+      const repeated = await fileHotline(hotline(phone));
+      expect([filed.status, repeated.status, repeated.body.outcome]).toEqual([201, 200, 'duplicate']);
+      await reachedDispatch(filed.body.caseId);
+      await eventually(async () => ((await byNumber(filed.body.caseNumber)).body.status === 'dispatched' ? true : undefined), 15_000, 'the case dispatched at intake');
+
+      const spelled = `+86 ${phone.slice(0, 3)} ${phone.slice(3, 7)} ${phone.slice(7)}`;
+      const found = await call('GET', `${intake}/api/v1/complaints?callerPhone=${encodeURIComponent(spelled)}`, operator);
+      expect(found.body.map((c: any) => [c.caseNumber, c.phone])).toEqual([[filed.body.caseNumber, masked(phone)]]);
+      expect((await call('GET', `${intake}/api/v1/me/complaints`, token)).body.map((c: any) => c.caseNumber)).toEqual([filed.body.caseNumber]);
+      expect((await byNumber(filed.body.caseNumber)).body).toMatchObject({ phone: masked(phone), photoIds: [photo.body.id], repeatCount: 1 });
+
+      expect(await columnsWithPlaintextPhones(sql)).toEqual([]);
+    });
   });
 });

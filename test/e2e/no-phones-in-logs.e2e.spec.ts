@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { PHONE_VAULT } from '#shared';
+import type { PhoneVault } from '#shared';
 import { startTestSuite } from '../support/embedded-suite.js';
 import type { TestSuite } from '../support/embedded-suite.js';
 import { eventually } from '../support/eventually.js';
@@ -118,7 +120,8 @@ describe('no phone number reaches a log line, in any spelling, through a whole w
     expect(webCase.company_id).toBe('HC0001');
     const [station] = await suite.db('dispatch').query(`SELECT c.station_id AS id FROM community c WHERE c.name = $1 AND c.company_id = 'HC0001'`, [HC0001_COMMUNITY.communityName]);
     expect((await call('POST', `${dispatch}/api/v1/incidents`, t.cityShenyang, { title: '管网抢修', cause: '一次网漏水', stationIds: [station.id], expectedRestorationAt: new Date(Date.now() + 4 * 3600_000).toISOString() })).status).toBe(201);
-    await eventually(async () => ((await suite.db('dispatch').query(`SELECT 1 FROM sms_message WHERE phone = $1 AND status = 'sent'`, [P.web])).length > 0 ? true : undefined), 60_000, 'the outage SMS');
+    const webPhoneHash = (suite.apps.dispatch.get(PHONE_VAULT) as PhoneVault).hash(P.web);
+    await eventually(async () => ((await suite.db('dispatch').query(`SELECT 1 FROM sms_message WHERE phone_hash = $1 AND status = 'sent'`, [webPhoneHash])).length > 0 ? true : undefined), 60_000, 'the outage SMS');
 
     // Refused and malformed requests that carry numbers.
     expect((await aliyun([item(P.stranger, '1', 700_003)], 'wrong-token')).status).toBe(401);

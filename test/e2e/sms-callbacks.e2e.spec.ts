@@ -4,11 +4,13 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import { DataSource } from 'typeorm';
-import { shanghaiMonth } from '#shared';
+import { PHONE_VAULT, shanghaiMonth } from '#shared';
+import type { PhoneVault } from '#shared';
 import { startEmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import type { EmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import { eventually } from '../support/eventually.js';
 import { call } from '../support/http.js';
+import { findMobileNumbers, linesWithMobileNumbers } from '../support/phone-scan.js';
 import { hotlineComplaint, temperatureSlip } from '../support/thin-loop.js';
 
 /*
@@ -63,6 +65,8 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
   const count = async (query: string, params: unknown[] = []) => Number((await sql(query, params))[0].n);
   const receipts = () => count('SELECT count(*)::int AS n FROM sms_inbound_receipt');
   const inboundMessages = () => count(`SELECT count(*)::int AS n FROM sms_message WHERE direction = 'in'`);
+  /** The blind index sms-survey stores a number under (its columns phone_hash). */
+  const hashOf = (phone: string) => (suite.apps['sms-survey'].get(PHONE_VAULT) as PhoneVault).hash(phone);
 
   /** A resident's case travels to closure; resolves once the survey SMS went out to `phone`. */
   async function closedCaseAwaitingRating(phone: string): Promise<{ caseNumber: string; surveyId: string }> {
@@ -133,9 +137,9 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
     }, 180_000);
 
     it('the receipt records the provider message once, with what the survey made of it', async () => {
-      const rows = await sql(`SELECT provider, receipt_key, phone, text, status, outcome, dest_code, sign_name FROM sms_inbound_receipt WHERE phone = $1`, [ALIYUN_PHONE]);
+      const rows = await sql(`SELECT provider, receipt_key, phone_hash, text, status, outcome, dest_code, sign_name FROM sms_inbound_receipt WHERE phone_hash = $1`, [hashOf(ALIYUN_PHONE)]);
       expect(rows).toEqual([
-        { provider: 'aliyun', receipt_key: String((batch[0] as any).sequence_id), phone: ALIYUN_PHONE, text: '1 谢谢师傅', status: 'handled', outcome: 'rated', dest_code: '1234', sign_name: '供热直通车' },
+        { provider: 'aliyun', receipt_key: String((batch[0] as any).sequence_id), phone_hash: hashOf(ALIYUN_PHONE), text: '1 谢谢师傅', status: 'handled', outcome: 'rated', dest_code: '1234', sign_name: '供热直通车' },
       ]);
     });
 
@@ -149,10 +153,10 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
     });
 
     it('a reply from a phone with no survey is stored as inbound (receipt and sms_message) but applied to nothing, and not answered', async () => {
-      const [receipt] = await sql('SELECT status, outcome FROM sms_inbound_receipt WHERE phone = $1', [UNKNOWN_PHONE]);
+      const [receipt] = await sql('SELECT status, outcome FROM sms_inbound_receipt WHERE phone_hash = $1', [hashOf(UNKNOWN_PHONE)]);
       expect(receipt).toEqual({ status: 'handled', outcome: 'no_open_survey' });
-      expect(await count(`SELECT count(*)::int AS n FROM sms_message WHERE phone = $1 AND direction = 'in' AND survey_id IS NULL`, [UNKNOWN_PHONE])).toBe(1);
-      expect(await count(`SELECT count(*)::int AS n FROM sms_message WHERE phone = $1 AND direction = 'out'`, [UNKNOWN_PHONE])).toBe(0);
+      expect(await count(`SELECT count(*)::int AS n FROM sms_message WHERE phone_hash = $1 AND direction = 'in' AND survey_id IS NULL`, [hashOf(UNKNOWN_PHONE)])).toBe(1);
+      expect(await count(`SELECT count(*)::int AS n FROM sms_message WHERE phone_hash = $1 AND direction = 'out'`, [hashOf(UNKNOWN_PHONE)])).toBe(0);
     });
 
     it('a wrong token is 401 in Aliyun\'s format, logged without the phone, and nothing is stored', async () => {
@@ -205,8 +209,8 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
     it('a reply from a number that is not a mainland mobile is kept as rejected, applied to nothing', async () => {
       const item = aliyunItem('+1 415 555 0100', '1');
       expect(await aliyun([item])).toEqual({ status: 200, body: ALIYUN_OK });
-      const [row] = await sql('SELECT phone, status, problem FROM sms_inbound_receipt WHERE provider = $1 AND receipt_key = $2', ['aliyun', String(item.sequence_id)]);
-      expect(row).toEqual({ phone: null, status: 'rejected', problem: 'not_a_mainland_mobile' });
+      const [row] = await sql('SELECT phone_enc, status, problem FROM sms_inbound_receipt WHERE provider = $1 AND receipt_key = $2', ['aliyun', String(item.sequence_id)]);
+      expect(row).toEqual({ phone_enc: null, status: 'rejected', problem: 'not_a_mainland_mobile' });
     });
   });
 
@@ -221,7 +225,7 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
       expect(await tencent(item)).toEqual({ status: 200, body: TENCENT_OK });
       expect(await tencent([item])).toEqual({ status: 200, body: TENCENT_OK });
       expect({ receipts: await receipts(), inbound: await inboundMessages() }).toEqual(before);
-      expect(await count(`SELECT count(*)::int AS n FROM sms_inbound_receipt WHERE provider = 'tencent' AND phone = $1`, [TENCENT_PHONE])).toBe(1);
+      expect(await count(`SELECT count(*)::int AS n FROM sms_inbound_receipt WHERE provider = 'tencent' AND phone_hash = $1`, [hashOf(TENCENT_PHONE)])).toBe(1);
       expect(await ratedEvents(surveyId)).toBe(1);
     }, 120_000);
 
@@ -235,8 +239,8 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
     it('a reply from outside China (nationcode not 86) is kept as rejected, never applied', async () => {
       const item = { ...tencentItem(TENCENT_PHONE, '1'), nationcode: '852' };
       expect(await tencent(item)).toEqual({ status: 200, body: TENCENT_OK });
-      const rows = await sql(`SELECT phone, status, problem FROM sms_inbound_receipt WHERE provider = 'tencent' AND problem IS NOT NULL`);
-      expect(rows).toEqual([{ phone: null, status: 'rejected', problem: 'not_from_china_86' }]);
+      const rows = await sql(`SELECT phone_enc, status, problem FROM sms_inbound_receipt WHERE provider = 'tencent' AND problem IS NOT NULL`);
+      expect(rows).toEqual([{ phone_enc: null, status: 'rejected', problem: 'not_from_china_86' }]);
     });
 
     it('a wrong token is 401 in Tencent\'s format', async () => {
@@ -262,6 +266,20 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
     it('a body over 1 MB is 413 in the provider\'s format', async () => {
       const huge = [aliyunItem(UNKNOWN_PHONE, 'x'.repeat(1_100_000))];
       expect(await aliyun(huge)).toEqual({ status: 413, body: { code: 413, msg: '请求体过大' } });
+    });
+  });
+
+  describe('phone numbers at rest (docs/security.md)', () => {
+    it('after the replies above (rated, unknown, redelivered, rejected) no table of sms-survey holds a number in clear, in any column', async () => {
+      const tables = (await sql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)) as Array<{ tablename: string }>;
+      expect(await receipts()).toBeGreaterThan(5);
+      const clear: string[] = [];
+      for (const { tablename } of tables) {
+        for (const { row } of (await sql(`SELECT to_jsonb(t)::text AS row FROM "${tablename}" t`)) as Array<{ row: string }>) {
+          if (findMobileNumbers(row).length > 0) clear.push(...linesWithMobileNumbers([`${tablename}: ${row}`]));
+        }
+      }
+      expect(clear).toEqual([]);
     });
   });
 

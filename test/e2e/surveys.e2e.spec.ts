@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DataSource } from 'typeorm';
-import { ManualClock } from '#shared';
+import { ManualClock, PHONE_VAULT } from '#shared';
+import type { PhoneVault } from '#shared';
 import { startEmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import type { EmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import { SurveyExpiry } from '../../apps/sms-survey/src/surveys/survey-expiry.js';
 import { NEXT_SURVEY_GAP_MS } from '../../apps/sms-survey/src/surveys/survey-lifecycle.js';
 import { eventually } from '../support/eventually.js';
 import { call } from '../support/http.js';
+import { findMobileNumbers, linesWithMobileNumbers } from '../support/phone-scan.js';
 import { hotlineComplaint, temperatureSlip } from '../support/thin-loop.js';
 
 /*
@@ -174,7 +176,7 @@ describe('surveys: replies as residents write them, one survey per phone at a ti
     const stranger = newPhone();
     expect(await reply(stranger, '1')).toBe('no_open_survey');
     expect(await textsTo(stranger)).toEqual([]);
-    const kept = await surveyDb().query(`SELECT survey_id FROM sms_message WHERE direction = 'in' AND phone = $1`, [stranger]);
+    const kept = await surveyDb().query(`SELECT survey_id FROM sms_message WHERE direction = 'in' AND phone_hash = $1`, [(suite.apps['sms-survey'].get(PHONE_VAULT) as PhoneVault).hash(stranger)]);
     expect(kept).toEqual([{ survey_id: null }]);
   });
 
@@ -265,5 +267,19 @@ describe('surveys: replies as residents write them, one survey per phone at a ti
       expect((await postForm(token, { rating: 'satisfied' })).status).toBe(410);
       expect((await surveyStatus(c.caseId)).rating).toBeNull();
     });
+  });
+
+  it('after all these flows no table of sms-survey holds a phone number in clear, in any column (docs/security.md)', async () => {
+    const db = surveyDb();
+    const tables = (await db.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)) as Array<{ tablename: string }>;
+    expect(tables.map((t) => t.tablename)).toEqual(expect.arrayContaining(['case_contact', 'survey', 'sms_message', 'sms_opt_out', 'sms_inbound_receipt']));
+    expect(Number((await db.query(`SELECT count(*)::int AS n FROM survey`))[0].n)).toBeGreaterThan(5);
+    const clear: string[] = [];
+    for (const { tablename } of tables) {
+      for (const { row } of (await db.query(`SELECT to_jsonb(t)::text AS row FROM "${tablename}" t`)) as Array<{ row: string }>) {
+        if (findMobileNumbers(row).length > 0) clear.push(...linesWithMobileNumbers([`${tablename}: ${row}`]));
+      }
+    }
+    expect(clear).toEqual([]);
   });
 });

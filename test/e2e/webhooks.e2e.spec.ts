@@ -243,6 +243,26 @@ describe('company webhooks (embedded suite)', () => {
       await until(reminder, (r) => r.status === 'delivered', 'the reminder');
       expect(company.receiver.received.map((w) => w.payload.type)).toEqual(['case.dispatched', 'case.reminder']);
     });
+
+    it('the stored copy holds no readable number; a retry, read back from the table, sends the very body it sent before encryption at rest, signed', async () => {
+      const company = await companyWithEndpoint();
+      company.receiver.then({ status: 500 });
+      const caseId = randomUUID();
+      const data = { caseId, caseNumber: 'GR-20261129-000124', phone: RESIDENT_PHONE, description: '卧室只有 15 度，可打 138-0000-1111', address: { street: '和平路 1 号' } };
+      const queuedAt = clock.now().toISOString();
+      const [id] = await queue(company.id, [{ caseId, data }]);
+      await until(id, (r) => r.attempts === 1, 'the first attempt');
+      const [stored] = await ds.query(`SELECT to_jsonb(w)::text AS text FROM webhook_delivery w WHERE id = $1`, [id]);
+      expect(stored.text).not.toMatch(/1[3-9]\d{9}|138-0000-1111/);
+      await advance(WEBHOOK_RETRY_DELAYS_MS[0]);
+      await until(id, (r) => r.status === 'delivered', 'the retry');
+      const [, retry] = company.receiver.requests.filter((q) => q.id === id);
+      // Before, the retry's body was the payload as jsonb gave it back: the same keys, in jsonb's order.
+      const [{ p }] = await ds.query(`SELECT $1::jsonb AS p`, [JSON.stringify({ type: 'case.dispatched', timestamp: queuedAt, data })]);
+      expect(retry.body).toBe(JSON.stringify({ type: p.type, timestamp: p.timestamp, data: p.data }));
+      const verified = new Webhook(company.secret).verify(retry.body, retry.headers as Record<string, string>) as any;
+      expect(verified.data).toEqual(data);
+    });
   });
 
   describe('one slow or failing company never delays another', () => {

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { MessagingHousekeeping } from '#shared';
+import { MessagingHousekeeping, PhoneVault } from '#shared';
 import { call } from '../support/http.js';
-import { startInfraSuite } from '../support/infra.js';
+import { startInfraSuite, TEST_SECRET } from '../support/infra.js';
+import { columnsWithPlaintextPhones } from '../support/stored-phones.js';
 import type { InfraSuite } from '../support/infra.js';
 import { driveThinLoop } from '../support/thin-loop.js';
 import { WebhookReceiver } from '../support/webhook-receiver.js';
@@ -30,19 +31,33 @@ describe('the suite on real PostgreSQL and RabbitMQ', () => {
     await driveThinLoop(suite, receiver, '13712345678');
   });
 
+  it('after the loop no table of any service holds a phone number in clear text (encrypted at rest, blind index for look-ups)', async () => {
+    const found: string[] = [];
+    for (const service of ['intake', 'dispatch', 'sms-survey', 'kpi'] as const) {
+      found.push(...(await columnsWithPlaintextPhones((sql, params) => suite.query(service, sql, params))).map((c) => `${service}: ${c}`));
+    }
+    expect(found).toEqual([]);
+    // The loop's resident really is stored, sealed: intake finds the case by the number's blind index.
+    const vault = PhoneVault.derivedFrom(TEST_SECRET);
+    expect((await suite.query('intake', 'SELECT count(*)::int AS n FROM complaint WHERE phone_hash = $1', [vault.hash('13712345678')]))[0].n).toBe(1);
+  });
+
   it('migrations, not synchronize, created the schema (recorded in schema_migration)', async () => {
     const rows = await suite.query('dispatch', 'SELECT name FROM schema_migration ORDER BY id');
     expect(rows.map((r) => r.name)).toEqual([
       'MessagingTables1764400000000',
       'SmsTables1764400000050',
       'SmsTemplates1764400000060',
+      'SmsPhonesAtRest1764400000070',
       'DispatchSchema1764400000200',
       'CaseWorkflow1764400000210',
       'WebhookHardening1764400000230',
       'OutageIncidents1764400000240',
       'BadRatings1764400000250',
       'AuditChain1764400000260',
+      'PhonesAtRest1764400000270',
       'MessagingRetention1764400000900',
+      'OutboxPhonesSealed1764400000910',
     ]);
   });
 

@@ -1,4 +1,4 @@
-import { SmsMessage, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
+import { SmsMessage, SmsPhonesAtRest1764400000070, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
 import type { SchemaDefinition } from '#shared';
 import { BadRating, SpotCheck } from './bad-ratings/bad-rating.entity.js';
 import { CaseAction, CaseRequest, EvidencePhoto } from './cases/case-records.entity.js';
@@ -10,6 +10,7 @@ import { WebhookHardening1764400000230 } from './migrations/1764400000230-webhoo
 import { OutageIncidents1764400000240 } from './migrations/1764400000240-outage-incidents.js';
 import { BadRatings1764400000250 } from './migrations/1764400000250-bad-ratings.js';
 import { AuditChain1764400000260 } from './migrations/1764400000260-audit-chain.js';
+import { PhonesAtRest1764400000270 } from './migrations/1764400000270-phones-at-rest.js';
 import { Authority, Community, Company, Station } from './registry/registry.entities.js';
 import { WebhookAttempt, WebhookDelivery } from './webhooks/webhook-delivery.entity.js';
 
@@ -36,11 +37,13 @@ export const DISPATCH_SCHEMA: SchemaDefinition = {
   migrations: [
     SmsTables1764400000050,
     SmsTemplates1764400000060,
+    SmsPhonesAtRest1764400000070,
     DispatchSchema1764400000200,
     CaseWorkflow1764400000210,
     WebhookHardening1764400000230,
     OutageIncidents1764400000240,
     BadRatings1764400000250,
     AuditChain1764400000260,
+    PhonesAtRest1764400000270,
   ],
 };

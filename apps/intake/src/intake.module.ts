@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { CoreModule, SMS_GATEWAY_PROVIDER, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
+import { CoreModule, SMS_GATEWAY_PROVIDER, SmsMessage, SmsMessagesController, SmsSender, SmsPhonesAtRest1764400000070, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
 import type { ServiceRuntime } from '#shared';
 import { Attachment } from './attachments/attachment.entity.js';
 import { AttachmentsController } from './attachments/attachments.controller.js';
@@ -13,6 +13,7 @@ import { IntakeSchema1764400000100 } from './migrations/1764400000100-intake-sch
 import { IntakeChannels1764400000110 } from './migrations/1764400000110-intake-channels.js';
 import { CaseNumberSequence1764400000120 } from './migrations/1764400000120-case-number-sequence.js';
 import { OpenReportUnique1764400000130 } from './migrations/1764400000130-open-report-unique.js';
+import { PhonesAtRest1764400000140 } from './migrations/1764400000140-phones-at-rest.js';
 import { CaseProgressConsumer } from './status/case-progress.consumer.js';
 import { StatusEntry } from './status/status-entry.entity.js';
 import { Open311Controller } from './open311/open311.controller.js';
@@ -34,7 +35,7 @@ export class IntakeModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [Complaint, StatusEntry, Attachment, PhoneVerification, SmsMessage],
-          migrations: [SmsTables1764400000050, SmsTemplates1764400000060, IntakeSchema1764400000100, IntakeChannels1764400000110, CaseNumberSequence1764400000120, OpenReportUnique1764400000130],
+          migrations: [SmsTables1764400000050, SmsTemplates1764400000060, SmsPhonesAtRest1764400000070, IntakeSchema1764400000100, IntakeChannels1764400000110, CaseNumberSequence1764400000120, OpenReportUnique1764400000130, PhonesAtRest1764400000140],
         }),
       ],
       controllers: [ComplaintsController, CaseProgressConsumer, VerificationController, AttachmentsController, SmsMessagesController, Open311Controller],

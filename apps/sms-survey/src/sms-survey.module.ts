@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import type { DynamicModule } from '@nestjs/common';
-import { CoreModule, SMS_GATEWAY_PROVIDER, SmsMessage, SmsMessagesController, SmsSender, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
+import { CoreModule, SMS_GATEWAY_PROVIDER, SmsMessage, SmsMessagesController, SmsPhonesAtRest1764400000070, SmsSender, SmsTables1764400000050, SmsTemplates1764400000060 } from '#shared';
 import type { ServiceRuntime } from '#shared';
 import { CallbackAuth } from './callbacks/callback-auth.js';
 import { CallbackBodyErrors } from './callbacks/callback-body-errors.js';
@@ -12,6 +12,7 @@ import { SmsSurveySchema1764400000300 } from './migrations/1764400000300-sms-sur
 import { SmsInbound1764400000310 } from './migrations/1764400000310-sms-inbound.js';
 import { SurveyReplies1764400000320 } from './migrations/1764400000320-survey-replies.js';
 import { SurveyRounds1764400000330 } from './migrations/1764400000330-survey-rounds.js';
+import { PhonesAtRest1764400000340 } from './migrations/1764400000340-phones-at-rest.js';
 import { ConsoleRepliesController } from './replies/console-replies.controller.js';
 import { ReplyHandler } from './replies/reply-handler.js';
 import { SmsOptOut } from './replies/sms-opt-out.entity.js';
@@ -38,7 +39,16 @@ export class SmsSurveyModule {
       imports: [
         CoreModule.forService(runtime, {
           entities: [CaseContact, Survey, SmsMessage, SmsOptOut, SurveyLink, SmsInboundReceipt],
-          migrations: [SmsTables1764400000050, SmsTemplates1764400000060, SmsSurveySchema1764400000300, SmsInbound1764400000310, SurveyReplies1764400000320, SurveyRounds1764400000330],
+          migrations: [
+            SmsTables1764400000050,
+            SmsTemplates1764400000060,
+            SmsPhonesAtRest1764400000070,
+            SmsSurveySchema1764400000300,
+            SmsInbound1764400000310,
+            SurveyReplies1764400000320,
+            SurveyRounds1764400000330,
+            PhonesAtRest1764400000340,
+          ],
         }),
       ],
       controllers: [CaseEventsConsumer, ConsoleRepliesController, SmsMessagesController, WebRatingController, SmsCallbacksController],

@@ -10,7 +10,7 @@ import { CaseAccess } from './case-access.js';
 import { CaseAssignment, DEADLINE_DAYS } from './case-assignment.js';
 import { actorOf, logAction } from './case-log.js';
 import { CaseRequest } from './case-records.entity.js';
-import { caseForCompany, CompanyNotifier } from './company-notifier.js';
+import { CompanyNotifier } from './company-notifier.js';
 import { CompanyCasesService } from './company-cases.service.js';
 import type { CaseDetail } from './company-cases.service.js';
 import { DispatchCase, STATUS_LABELS } from './dispatch-case.entity.js';
@@ -98,7 +98,7 @@ export class AuthorityCasesService {
         await em.update(DispatchCase, { id: c.id }, { status: back, returnsLocked: true, updatedAt: now });
         await logAction(em, c.id, actor, now, 'return_rejected', { from: c.status, to: back, detail: { note } });
         await this.notifier.notify(em, c.companyId!, c.id, 'case.return_decided', {
-          ...caseForCompany(c),
+          ...this.notifier.caseFor(c),
           decision: 'rejected',
           note,
           message: `主管单位驳回了工单 ${c.caseNumber} 的退回申请，请继续办理，办理时限不变`,
@@ -144,7 +144,7 @@ export class AuthorityCasesService {
         await em.update(CaseRequest, { id: request.id }, { status: 'rejected', decidedAt: now, decidedBy: actor.id, decisionNote: note });
         await logAction(em, c.id, actor, now, 'extension_rejected', { detail: { ...(note ? { note } : {}) } });
         await this.notifier.notify(em, c.companyId!, c.id, 'case.extension_decided', {
-          ...caseForCompany(c),
+          ...this.notifier.caseFor(c),
           decision: 'rejected',
           note,
           message: `主管单位驳回了工单 ${c.caseNumber} 的延期申请，办理时限不变`,
@@ -159,7 +159,7 @@ export class AuthorityCasesService {
         detail: { days: request.requestedDays, previousDueAt: c.dueAt!.toISOString(), dueAt: dueAt.toISOString(), ...(note ? { note } : {}) },
       });
       await this.notifier.notify(em, c.companyId!, c.id, 'case.extension_decided', {
-        ...caseForCompany({ ...c, dueAt }),
+        ...this.notifier.caseFor({ ...c, dueAt }),
         decision: 'approved',
         note,
         message: `主管单位同意工单 ${c.caseNumber} 延期 ${request.requestedDays} 天`,
@@ -182,7 +182,7 @@ export class AuthorityCasesService {
       });
       if (c.companyId && dueAt) {
         await this.notifier.notify(em, c.companyId, c.id, 'case.regraded', {
-          ...caseForCompany({ ...c, complexity: dto.complexity, dueAt }),
+          ...this.notifier.caseFor({ ...c, complexity: dto.complexity, dueAt }),
           note,
           message: `主管单位将工单 ${c.caseNumber} 认定为${dto.complexity === 'complex' ? '复杂（7 个自然日）' : '一般（3 个自然日）'}工单`,
         });
@@ -195,7 +195,7 @@ export class AuthorityCasesService {
     return this.authorityStep(principal, caseId, ['dispatched', 'signed', 'return_requested'], async (em, c, _scope, now) => {
       const note = dto.note.trim();
       await logAction(em, c.id, actorOf(principal), now, 'supervision', { detail: { note } });
-      await this.notifier.notify(em, c.companyId!, c.id, 'case.supervision', { ...caseForCompany(c), note, message: `主管单位督办工单 ${c.caseNumber}：${note}` });
+      await this.notifier.notify(em, c.companyId!, c.id, 'case.supervision', { ...this.notifier.caseFor(c), note, message: `主管单位督办工单 ${c.caseNumber}：${note}` });
     });
   }
 

@@ -6,7 +6,7 @@ import type { Company } from '../registry/registry.entities.js';
 import { logActions } from './case-log.js';
 import type { Actor, LogEntry } from './case-log.js';
 import { CommunityIndexHolder } from '../routing/community-index.holder.js';
-import { caseForCompany, CompanyNotifier } from './company-notifier.js';
+import { CompanyNotifier } from './company-notifier.js';
 import { DispatchCase } from './dispatch-case.entity.js';
 import type { Complexity } from './dispatch-case.entity.js';
 
@@ -115,6 +115,6 @@ export class CaseAssignment {
       ...(updated.communityId ? { communityId: updated.communityId } : {}),
       ...(station ? { stationId: station.id, stationName: station.name } : {}),
     });
-    await this.notifier.notify(em, company.id, updated.id, 'case.dispatched', caseForCompany(updated));
+    await this.notifier.notify(em, company.id, updated.id, 'case.dispatched', this.notifier.caseFor(updated));
   }
 }

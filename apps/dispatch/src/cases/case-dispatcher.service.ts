@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CLOCK } from '#shared';
-import type { Clock, ComplaintReceivedV1 } from '#shared';
+import { CLOCK, PHONE_VAULT } from '#shared';
+import type { Clock, ComplaintReceivedV1, PhoneVault } from '#shared';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { Company } from '../registry/registry.entities.js';
 import type { RoutingDecision } from '../routing/case-router.js';
 import { CommunityIndexHolder } from '../routing/community-index.holder.js';
 import { CaseAssignment, DISPATCH_LIMIT_MS } from './case-assignment.js';
 import { logActions, SYSTEM } from './case-log.js';
+import { protectCasePhone } from './case-phone.js';
 import type { LogEntry } from './case-log.js';
 import { DispatchCase } from './dispatch-case.entity.js';
 import type { RoutingRecord } from './dispatch-case.entity.js';
@@ -20,6 +21,7 @@ export class CaseDispatcher {
     private readonly incidents: IncidentsService,
     private readonly communities: CommunityIndexHolder,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {}
 
   /**
@@ -46,7 +48,8 @@ export class CaseDispatcher {
       districtCode: complaint.address.districtCode,
       address: { ...complaint.address } as Record<string, string>,
       description: complaint.description,
-      phone: complaint.phone,
+      // Encrypted at rest with its blind index (in JS: no extra statement).
+      ...protectCasePhone(this.vault, complaint.phone),
       contactName: complaint.contactName ?? null,
       indoorTemperatureC: complaint.indoorTemperatureC ?? null,
       daysWithoutHeat: complaint.daysWithoutHeat ?? null,

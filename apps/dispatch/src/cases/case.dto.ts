@@ -1,6 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { CATEGORY_LABELS, maskPhone } from '#shared';
+import type { PhoneVault } from '#shared';
 import { ACTION_LABELS } from './case-log.js';
+import { casePhone } from './case-phone.js';
 import type { CaseAction, CaseRequest } from './case-records.entity.js';
 import type { CaseDetail } from './company-cases.service.js';
 import { STATUS_LABELS } from './dispatch-case.entity.js';
@@ -75,8 +77,9 @@ export class CaseListView {
   @ApiProperty({ type: [CaseView] }) items: CaseView[];
 }
 
-/** The handling company sees the full phone (it calls the resident); everyone else a masked one. */
-export function toCaseView(c: DispatchCase, viewer: 'company' | 'supervisor'): CaseView {
+/** The handling company sees the full phone (it calls the resident); everyone else a masked one. The number is stored encrypted: `vault` opens it. */
+export function toCaseView(c: DispatchCase, viewer: 'company' | 'supervisor', vault: PhoneVault): CaseView {
+  const phone = casePhone(vault, c);
   const routing = c.routing ? (viewer === 'company' ? { method: c.routing.method, confidence: c.routing.confidence } : c.routing) : null;
   return {
     caseId: c.id,
@@ -89,7 +92,7 @@ export function toCaseView(c: DispatchCase, viewer: 'company' | 'supervisor'): C
     communityName: c.communityName,
     address: c.address,
     description: c.description,
-    phone: viewer === 'company' ? c.phone : maskPhone(c.phone),
+    phone: viewer === 'company' ? phone : maskPhone(phone),
     contactName: c.contactName,
     indoorTemperatureC: c.indoorTemperatureC,
     daysWithoutHeat: c.daysWithoutHeat,
@@ -142,6 +145,6 @@ export function toRequestView(r: CaseRequest): RequestView {
   };
 }
 
-export function toDetailView(d: CaseDetail, viewer: 'company' | 'supervisor'): CaseDetailView {
-  return { ...toCaseView(d.c, viewer), actions: d.actions.map(toActionView), requests: d.requests.map(toRequestView) };
+export function toDetailView(d: CaseDetail, viewer: 'company' | 'supervisor', vault: PhoneVault): CaseDetailView {
+  return { ...toCaseView(d.c, viewer, vault), actions: d.actions.map(toActionView), requests: d.requests.map(toRequestView) };
 }

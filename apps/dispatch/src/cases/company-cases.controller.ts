@@ -1,8 +1,8 @@
-import { Body, Controller, Get, HttpCode, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, ParseUUIDPipe, Post, Query, Req, Res } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiConsumes, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { AppError, CATEGORIES, CurrentPrincipal, Roles } from '#shared';
-import type { Principal } from '#shared';
+import { AppError, CATEGORIES, CurrentPrincipal, PHONE_VAULT, Roles } from '#shared';
+import type { PhoneVault, Principal } from '#shared';
 import { CaseDetailView, CaseListView, toCaseView, toDetailView } from './case.dto.js';
 import { CompanyCasesService, EVIDENCE_TYPES } from './company-cases.service.js';
 import { DISPATCH_STATUSES } from './dispatch-case.entity.js';
@@ -43,7 +43,10 @@ function dateQuery(value: string | undefined, field: string): Date | undefined {
 @ApiBearerAuth()
 @Controller('api/v1/cases')
 export class CompanyCasesController {
-  constructor(private readonly cases: CompanyCasesService) {}
+  constructor(
+    private readonly cases: CompanyCasesService,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
+  ) {}
 
   @Get()
   @Roles('company', 'authority', 'province')
@@ -86,7 +89,7 @@ export class CompanyCasesController {
       receivedTo: dateQuery(receivedTo, 'receivedTo'),
       ...paging(limit, offset),
     });
-    return { total, items: items.map((c) => toCaseView(c, viewerOf(principal))) };
+    return { total, items: items.map((c) => toCaseView(c, viewerOf(principal), this.vault)) };
   }
 
   @Get(':caseId')
@@ -94,7 +97,7 @@ export class CompanyCasesController {
   @ApiOperation({ summary: '工单详情：办理过程（谁、何时、做了什么）、退回与延期申请、测温单' })
   @ApiOkResponse({ type: CaseDetailView })
   async detail(@CurrentPrincipal() principal: Principal, @Param('caseId', caseIdPipe) caseId: string): Promise<CaseDetailView> {
-    return toDetailView(await this.cases.detail(principal, caseId), viewerOf(principal));
+    return toDetailView(await this.cases.detail(principal, caseId), viewerOf(principal), this.vault);
   }
 
   @Post(':caseId/sign')
@@ -103,7 +106,7 @@ export class CompanyCasesController {
   @ApiOperation({ summary: '签收工单（重复签收无副作用）' })
   @ApiOkResponse({ type: CaseDetailView })
   async sign(@CurrentPrincipal() principal: Principal, @Param('caseId', caseIdPipe) caseId: string): Promise<CaseDetailView> {
-    return toDetailView(await this.cases.sign(principal, caseId), 'company');
+    return toDetailView(await this.cases.sign(principal, caseId), 'company', this.vault);
   }
 
   @Post(':caseId/contacts')
@@ -112,7 +115,7 @@ export class CompanyCasesController {
   @ApiOperation({ summary: '记录联系诉求人（电话或入户），首次联系即视为签收' })
   @ApiOkResponse({ type: CaseDetailView })
   async contact(@CurrentPrincipal() principal: Principal, @Param('caseId', caseIdPipe) caseId: string, @Body() dto: ContactAttemptDto): Promise<CaseDetailView> {
-    return toDetailView(await this.cases.contact(principal, caseId, dto), 'company');
+    return toDetailView(await this.cases.contact(principal, caseId, dto), 'company', this.vault);
   }
 
   @Post(':caseId/return')
@@ -121,7 +124,7 @@ export class CompanyCasesController {
   @ApiOperation({ summary: '申请退回（须说明理由），由主管单位裁定，裁定为终局' })
   @ApiOkResponse({ type: CaseDetailView })
   async requestReturn(@CurrentPrincipal() principal: Principal, @Param('caseId', caseIdPipe) caseId: string, @Body() dto: ReturnRequestDto): Promise<CaseDetailView> {
-    return toDetailView(await this.cases.requestReturn(principal, caseId, dto), 'company');
+    return toDetailView(await this.cases.requestReturn(principal, caseId, dto), 'company', this.vault);
   }
 
   @Post(':caseId/extension')
@@ -130,7 +133,7 @@ export class CompanyCasesController {
   @ApiOperation({ summary: '申请延期（1–7 个自然日），主管单位批准后办理时限顺延' })
   @ApiOkResponse({ type: CaseDetailView })
   async requestExtension(@CurrentPrincipal() principal: Principal, @Param('caseId', caseIdPipe) caseId: string, @Body() dto: ExtensionRequestDto): Promise<CaseDetailView> {
-    return toDetailView(await this.cases.requestExtension(principal, caseId, dto), 'company');
+    return toDetailView(await this.cases.requestExtension(principal, caseId, dto), 'company', this.vault);
   }
 
   @Post(':caseId/escalate')
@@ -139,7 +142,7 @@ export class CompanyCasesController {
   @ApiOperation({ summary: '上报重大或群体性问题，主管单位即时可见' })
   @ApiOkResponse({ type: CaseDetailView })
   async escalate(@CurrentPrincipal() principal: Principal, @Param('caseId', caseIdPipe) caseId: string, @Body() dto: EscalateDto): Promise<CaseDetailView> {
-    return toDetailView(await this.cases.escalate(principal, caseId, dto), 'company');
+    return toDetailView(await this.cases.escalate(principal, caseId, dto), 'company', this.vault);
   }
 
   @Post(':caseId/evidence')
@@ -173,6 +176,6 @@ export class CompanyCasesController {
   @ApiOperation({ summary: '反馈办理结果并办结（“室温不达标”须附测温单，自动计算沈阳市退费比例）' })
   @ApiOkResponse({ type: CaseDetailView })
   async feedback(@CurrentPrincipal() principal: Principal, @Param('caseId', caseIdPipe) caseId: string, @Body() dto: SubmitFeedbackDto): Promise<CaseDetailView> {
-    return toDetailView(await this.cases.submitFeedback(principal, caseId, dto), 'company');
+    return toDetailView(await this.cases.submitFeedback(principal, caseId, dto), 'company', this.vault);
   }
 }

@@ -1,5 +1,8 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
+import { PHONE_VAULT } from '#shared';
+import type { PhoneVault } from '#shared';
+import { casePhone } from './case-phone.js';
 import { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import type { DispatchCase } from './dispatch-case.entity.js';
 
@@ -19,7 +22,15 @@ export type CompanyEventType =
  */
 @Injectable()
 export class CompanyNotifier {
-  constructor(private readonly webhooks: WebhookOutbox) {}
+  constructor(
+    private readonly webhooks: WebhookOutbox,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
+  ) {}
+
+  /** The case as the handling company receives it, with the resident's number opened. */
+  caseFor(c: DispatchCase): Record<string, unknown> {
+    return caseForCompany(c, casePhone(this.vault, c));
+  }
 
   /** Returns whether a delivery was queued; it goes out once the caller's transaction commits. */
   async notify(em: EntityManager, companyId: string, caseId: string, type: CompanyEventType, data: Record<string, unknown>): Promise<boolean> {
@@ -27,8 +38,8 @@ export class CompanyNotifier {
   }
 }
 
-/** The case as the handling company receives it (full phone: the company calls the resident). */
-export function caseForCompany(c: DispatchCase): Record<string, unknown> {
+/** The case as the handling company receives it (full phone: the company calls the resident; `phone` is the opened number). */
+export function caseForCompany(c: DispatchCase, phone: string): Record<string, unknown> {
   return {
     caseId: c.id,
     caseNumber: c.caseNumber,
@@ -37,7 +48,7 @@ export function caseForCompany(c: DispatchCase): Record<string, unknown> {
     communityName: c.communityName,
     address: c.address,
     description: c.description,
-    phone: c.phone,
+    phone,
     contactName: c.contactName,
     indoorTemperatureC: c.indoorTemperatureC,
     daysWithoutHeat: c.daysWithoutHeat,

@@ -42,8 +42,13 @@ export class DispatchCase {
   @Column('text', { name: 'district_code' }) districtCode: string;
   @Column('jsonb') address: Record<string, string>;
   @Column('text') description: string;
-  /** The handling company calls the resident: it gets the full number, nobody else does. */
-  @Column('text') phone: string;
+  /**
+   * The resident's number, encrypted at rest (PhoneVault.seal): the handling company calls the
+   * resident and gets the full number, nobody else does (open it only for that).
+   */
+  @Column('text', { name: 'phone_enc' }) phoneEnc: string;
+  /** Blind index of the normalised number (PhoneVault.hash): equality look-ups and counts of distinct residents. */
+  @Column('text', { name: 'phone_hash' }) phoneHash: string;
   @Column('text', { name: 'contact_name', nullable: true }) contactName: string | null;
   @Column('real', { name: 'indoor_temperature_c', nullable: true }) indoorTemperatureC: number | null;
   @Column('int', { name: 'days_without_heat', nullable: true }) daysWithoutHeat: number | null;

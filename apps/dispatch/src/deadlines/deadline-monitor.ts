@@ -5,7 +5,7 @@ import type { EntityManager } from 'typeorm';
 import { CLOCK, Outbox, WorkLoop } from '#shared';
 import type { Clock } from '#shared';
 import { logAction, SYSTEM } from '../cases/case-log.js';
-import { caseForCompany, CompanyNotifier } from '../cases/company-notifier.js';
+import { CompanyNotifier } from '../cases/company-notifier.js';
 import { DispatchCase } from '../cases/dispatch-case.entity.js';
 import { deadlineStepsDue, REMINDER_LEADS } from './deadline-rules.js';
 import type { DeadlineStep } from './deadline-rules.js';
@@ -94,7 +94,7 @@ export class DeadlineMonitor implements OnApplicationBootstrap, OnApplicationShu
         await em.update(DispatchCase, { id: c.id }, step === 'reminder_24h' ? { reminded24hAt: now } : { reminded4hAt: now, reminded24hAt: c.reminded24hAt ?? now });
         await logAction(em, c.id, SYSTEM, now, 'reminder', { detail: { hoursLeft, dueAt: c.dueAt!.toISOString() } });
         await this.notifier.notify(em, c.companyId!, c.id, 'case.reminder', {
-          ...caseForCompany(c),
+          ...this.notifier.caseFor(c),
           hoursLeft,
           message: `工单 ${c.caseNumber} 距办理时限不足 ${hoursLeft} 小时，请尽快办结并反馈`,
         });
@@ -112,7 +112,7 @@ export class DeadlineMonitor implements OnApplicationBootstrap, OnApplicationShu
           overdueAt: now.toISOString(),
         });
         await this.notifier.notify(em, c.companyId!, c.id, 'case.overdue', {
-          ...caseForCompany(c),
+          ...this.notifier.caseFor(c),
           message: `工单 ${c.caseNumber} 已超过办理时限，已提请主管单位督办，请立即办理`,
         });
         this.logger.log(`case ${c.caseNumber} is overdue (company ${c.companyId}, authority ${c.authorityId})`);

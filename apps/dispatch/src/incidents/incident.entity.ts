@@ -48,6 +48,8 @@ export class IncidentCase {
 @Entity('incident_resident')
 export class IncidentResident {
   @PrimaryColumn('uuid', { name: 'incident_id' }) incidentId: string;
-  @PrimaryColumn('text') phone: string;
+  /** The resident's number as the case stores it (encrypted); uniqueness holds on its blind index. */
+  @Column('text', { name: 'phone_enc' }) phoneEnc: string;
+  @PrimaryColumn('text', { name: 'phone_hash' }) phoneHash: string;
   @Column('timestamptz', { name: 'notified_at' }) notifiedAt: Date;
 }

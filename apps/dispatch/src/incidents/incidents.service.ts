@@ -2,12 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { AppError, CLOCK, Outbox, outageNoticeSms, SERVICE_CONFIG, SmsSender } from '#shared';
-import type { Category, Clock, Principal, ServiceConfig } from '#shared';
+import { AppError, CLOCK, Outbox, outageNoticeSms, PHONE_VAULT, SERVICE_CONFIG, SmsSender } from '#shared';
+import type { Category, Clock, PhoneVault, Principal, ServiceConfig } from '#shared';
 import { UnitScopes } from '../access/unit-scope.js';
 import type { UnitScope } from '../access/unit-scope.js';
 import { actorOf, logAction, SYSTEM } from '../cases/case-log.js';
 import type { Actor } from '../cases/case-log.js';
+import { casePhone } from '../cases/case-phone.js';
 import { CompanyCasesService } from '../cases/company-cases.service.js';
 import { DispatchCase } from '../cases/dispatch-case.entity.js';
 import { districtAuthorityId } from '../registry/district-authority.js';
@@ -40,6 +41,7 @@ export class IncidentsService {
     private readonly outbox: Outbox,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {}
 
   async list(principal: Principal, status?: IncidentStatus): Promise<IncidentView[]> {
@@ -156,7 +158,7 @@ export class IncidentsService {
               s.id, s.name, s.district_code AS "districtCode", s.company_id AS "companyId",
               st.active,
               CASE WHEN $2 AND NOT st.active THEN (
-                SELECT count(DISTINCT d.phone)::int FROM dispatch_case d JOIN community dm ON dm.id = d.community_id
+                SELECT count(DISTINCT d.phone_hash)::int FROM dispatch_case d JOIN community dm ON dm.id = d.community_id
                  WHERE dm.station_id = s.id AND d.received_at >= $3 AND d.category = ANY($4)) END AS n
          FROM community m LEFT JOIN station s ON s.id = m.station_id
               LEFT JOIN LATERAL (
@@ -228,12 +230,13 @@ export class IncidentsService {
     await em.update(DispatchCase, { id: c.id }, { incidentId: incident.id, updatedAt: now });
     await em.insert(IncidentCase, { incidentId: incident.id, caseId: c.id, linkedAt: now });
     await logAction(em, c.id, actor, now, 'incident_linked', { detail: { incidentId: incident.id, title: incident.title } });
+    // Once per resident and incident: the key is the number's blind index (the case's ciphertext is kept as is).
     const told: unknown[] = await em.query(
-      `INSERT INTO incident_resident (incident_id, phone, notified_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING phone`,
-      [incident.id, c.phone, now],
+      `INSERT INTO incident_resident (incident_id, phone_enc, phone_hash, notified_at) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING incident_id`,
+      [incident.id, c.phoneEnc, c.phoneHash, now],
     );
     if (told.length > 0) {
-      await this.sms.queue(em, c.phone, outageNoticeSms(c.caseNumber, c.communityName, incident.cause, incident.expectedRestorationAt), null);
+      await this.sms.queue(em, casePhone(this.vault, c), outageNoticeSms(c.caseNumber, c.communityName, incident.cause, incident.expectedRestorationAt), null);
     }
   }
 

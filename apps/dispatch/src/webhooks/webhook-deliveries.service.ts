@@ -1,9 +1,10 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { AppError, CLOCK, maskPhone, maskPhonesInText } from '#shared';
-import type { Clock, Principal } from '#shared';
+import { AppError, CLOCK, maskPhone, maskPhonesInText, PHONE_VAULT } from '#shared';
+import type { Clock, PhoneVault, Principal } from '#shared';
 import { UnitScopes } from '../access/unit-scope.js';
 import type { UnitScope } from '../access/unit-scope.js';
+import { openPayloadPhones } from './payload-phones.js';
 import type { DeliveryStatus } from './webhook-delivery.entity.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import { endpointState, WebhookEndpoints } from './webhook-endpoints.js';
@@ -99,6 +100,7 @@ export class WebhookDeliveries {
     private readonly endpoints: WebhookEndpoints,
     private readonly dispatcher: WebhookDispatcher,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {}
 
   async list(principal: Principal, filter: DeliveryFilter): Promise<DeliveryRecord[]> {
@@ -176,6 +178,8 @@ export class WebhookDeliveries {
     const now = this.clock.now().getTime();
     return rows.map((r) => {
       const leasedUntil = dateOrNull(r.leased_until);
+      // Stored with the resident's number sealed; opened to show what was (or will be) sent.
+      const payload = openPayloadPhones(this.vault, r.payload);
       return {
         id: r.id,
         companyId: r.company_id,
@@ -183,7 +187,7 @@ export class WebhookDeliveries {
         type: r.event_type,
         status: r.status,
         // The company the case went to sees what it received; everyone else sees numbers masked.
-        payload: scope.kind === 'company' ? r.payload : (maskPayload(r.payload) as Record<string, unknown>),
+        payload: scope.kind === 'company' ? payload : (maskPayload(payload) as Record<string, unknown>),
         createdAt: date(r.created_at),
         updatedAt: date(r.updated_at),
         nextAttemptAt: r.status === 'pending' ? date(r.next_attempt_at) : null,

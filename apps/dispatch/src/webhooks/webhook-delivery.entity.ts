@@ -13,7 +13,7 @@ export class WebhookDelivery {
   @Column('text', { name: 'company_id' }) companyId: string;
   @Column('uuid', { name: 'case_id' }) caseId: string;
   @Column('text', { name: 'event_type' }) eventType: string;
-  /** `{type, timestamp, data}` exactly as sent (signed). */
+  /** `{type, timestamp, data}` as sent (signed), except that numbers are sealed in place at rest (payload-phones.ts). */
   @Column('jsonb') payload: Record<string, unknown>;
   @Column('text') status: DeliveryStatus;
   /** Attempts made so far, over all schedules (manual redeliveries included). */

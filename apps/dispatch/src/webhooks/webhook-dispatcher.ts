@@ -5,9 +5,10 @@ import { Webhook } from 'standardwebhooks';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import type { Agent } from 'undici';
-import { CLOCK, WorkLoop } from '#shared';
-import type { Clock } from '#shared';
+import { CLOCK, PHONE_VAULT, WorkLoop } from '#shared';
+import type { Clock, PhoneVault } from '#shared';
 import { DeliveredBatch } from './delivered-batch.js';
+import { openPayloadPhones } from './payload-phones.js';
 import { WebhookAttempt } from './webhook-delivery.entity.js';
 import type { DeliveryStatus } from './webhook-delivery.entity.js';
 import { WebhookEndpoints } from './webhook-endpoints.js';
@@ -95,6 +96,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(WEBHOOK_SETTINGS) private readonly settings: WebhookDeliverySettings,
     private readonly endpoints: WebhookEndpoints,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {
     this.loop = new WorkLoop('webhook delivery', () => this.pump().then(() => undefined), {
       idleMs: settings.pollIdleMs,
@@ -328,7 +330,8 @@ export class WebhookDispatcher implements OnApplicationBootstrap, BeforeApplicat
       await this.settleWithoutAttempt(delivery.id, 'endpoint disabled (after HTTP 410 Gone); not attempted');
       return;
     }
-    const { type, timestamp, data } = delivery.payload;
+    // A claimed delivery's payload comes from the table with the resident's number sealed: opened here.
+    const { type, timestamp, data } = openPayloadPhones(this.vault, delivery.payload);
     const body = JSON.stringify({ type, timestamp, data });
     // The signed webhook-timestamp is wall-clock time on purpose: receivers check it against their
     // own clock (replay protection, 5 minutes' tolerance). The payload's `timestamp` is the event's

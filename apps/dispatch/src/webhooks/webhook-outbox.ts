@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { CLOCK } from '#shared';
-import type { Clock } from '#shared';
+import { CLOCK, PHONE_VAULT } from '#shared';
+import type { Clock, PhoneVault } from '#shared';
+import { sealPayloadPhones } from './payload-phones.js';
 import { WebhookDispatcher } from './webhook-dispatcher.js';
 import type { FreshDelivery } from './webhook-dispatcher.js';
 
@@ -55,6 +56,7 @@ export class WebhookOutbox {
   constructor(
     private readonly dispatcher: WebhookDispatcher,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
     dataSource: DataSource,
   ) {
     dataSource.subscribers.push({
@@ -93,7 +95,7 @@ export class WebhookOutbox {
               c.webhook_disabled_at IS NOT NULL AS disabled, c.webhook_url, c.webhook_secret,
               ins.id AS delivery_id, ins.leased_until
          FROM c LEFT JOIN ins ON true`,
-      [deliveryId, event.companyId, event.caseId, event.type, JSON.stringify(payload), now, this.dispatcher.freshLeaseUntil(now)],
+      [deliveryId, event.companyId, event.caseId, event.type, JSON.stringify(sealPayloadPhones(this.vault, payload)), now, this.dispatcher.freshLeaseUntil(now)],
     );
     if (!row) return { queued: false, reason: 'unknown_company' };
     if (!row.configured) return { queued: false, reason: 'no_endpoint' };

@@ -7,7 +7,7 @@ export class Attachment {
   @Column('text', { name: 'content_type' }) contentType: string;
   @Column('int') size: number;
   @Column('bytea', { select: false }) data: Buffer;
-  /** Who uploaded it (`operator:<id>` or `resident:<phone>`): only they can attach it. */
+  /** Who uploaded it (`operator:<id>` or `resident:<blind index of the phone>`): only they can attach it. */
   @Column('text', { name: 'owner_key' }) ownerKey: string;
   @Column('uuid', { name: 'complaint_id', nullable: true }) complaintId: string | null;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;

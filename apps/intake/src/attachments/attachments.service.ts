@@ -3,15 +3,16 @@ import { Inject, Injectable } from '@nestjs/common';
 import { fileTypeFromBuffer } from 'file-type';
 import { DataSource, In } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { AppError, CLOCK } from '#shared';
+import { AppError, CLOCK, PHONE_VAULT, PhoneVault } from '#shared';
 import type { Clock, Principal } from '#shared';
 import { Complaint } from '../complaints/complaint.entity.js';
 import { Attachment } from './attachment.entity.js';
 
 export const PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 
-export function ownerKeyOf(principal: Principal): string {
-  return principal.role === 'resident' ? `resident:${principal.phone}` : `${principal.role}:${principal.sub}`;
+/** A resident's uploads are theirs by the blind index of their number (the number itself is never stored in clear). */
+export function residentOwnerKey(phoneHash: string): string {
+  return `resident:${phoneHash}`;
 }
 
 @Injectable()
@@ -19,7 +20,13 @@ export class AttachmentsService {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {}
+
+  /** Who owns an upload: `resident:<phone hash>`, or `<role>:<id>` for staff. */
+  ownerKeyOf(principal: Principal): string {
+    return principal.role === 'resident' ? residentOwnerKey(this.vault.hash(principal.phone ?? '')) : `${principal.role}:${principal.sub}`;
+  }
 
   /** Stores a photo after checking what the bytes really are (not what the client says). */
   async upload(principal: Principal, body: unknown): Promise<{ id: string; contentType: string; size: number }> {
@@ -32,7 +39,7 @@ export class AttachmentsService {
     }
     const id = randomUUID();
     await this.dataSource.getRepository(Attachment).insert({
-      id, contentType: detected.mime, size: body.length, data: body, ownerKey: ownerKeyOf(principal), complaintId: null, createdAt: this.clock.now(),
+      id, contentType: detected.mime, size: body.length, data: body, ownerKey: this.ownerKeyOf(principal), complaintId: null, createdAt: this.clock.now(),
     });
     return { id, contentType: detected.mime, size: body.length };
   }
@@ -59,7 +66,7 @@ export class AttachmentsService {
       .getOne();
     const notFound = new AppError('PHOTO_NOT_FOUND', '照片不存在或无权查看', 404, 'id');
     if (!row) throw notFound;
-    if (principal.role === 'operator' || principal.role === 'province' || row.ownerKey === ownerKeyOf(principal)) return row;
+    if (principal.role === 'operator' || principal.role === 'province' || row.ownerKey === this.ownerKeyOf(principal)) return row;
     if (principal.role === 'company' && row.complaintId) {
       const complaint = await this.dataSource.getRepository(Complaint).findOneBy({ id: row.complaintId });
       if (complaint?.companyId && complaint.companyId === principal.unitId) return row;

@@ -18,8 +18,10 @@ export class Complaint {
   @Column('text', { nullable: true }) unit: string | null;
   @Column('text', { nullable: true }) room: string | null;
   @Column('text') description: string;
-  /** Verified number of the resident (caller ID for hotline). Masked in every response. */
-  @Column('text') phone: string;
+  /** Verified number of the resident (caller ID for hotline), sealed by the PhoneVault. Masked in every response. */
+  @Column('text', { name: 'phone_enc' }) phoneEnc: string;
+  /** Blind index of that number: finds a caller's cases and an open report without decrypting. */
+  @Column('text', { name: 'phone_hash' }) phoneHash: string;
   @Column('text', { name: 'contact_name', nullable: true }) contactName: string | null;
   @Column('text', { name: 'named_company_id', nullable: true }) namedCompanyId: string | null;
   @Column('real', { name: 'indoor_temperature_c', nullable: true }) indoorTemperatureC: number | null;

@@ -48,7 +48,8 @@ export function addressOf(c: Complaint): { cityCode: string; districtCode: strin
   };
 }
 
-export function toComplaintView(c: Complaint, history: StatusEntry[]): ComplaintView {
+/** `phone` is the case's number in full (the caller's, or opened from `phoneEnc`): the view shows it masked. */
+export function toComplaintView(c: Complaint, history: StatusEntry[], phone: string): ComplaintView {
   // Events handled concurrently may record steps of the same instant in any order (feedback and closure
   // share their time): the lifecycle breaks the tie, then the order of recording.
   const sorted = [...history].sort(
@@ -67,7 +68,7 @@ export function toComplaintView(c: Complaint, history: StatusEntry[]): Complaint
     ...(c.indoorTemperatureC !== null ? { indoorTemperatureC: c.indoorTemperatureC } : {}),
     ...(c.daysWithoutHeat !== null ? { daysWithoutHeat: c.daysWithoutHeat } : {}),
     photoIds: c.photoIds,
-    phone: maskPhone(c.phone),
+    phone: maskPhone(phone),
     status: c.status,
     statusText: sorted.at(-1)?.text ?? '',
     repeatCount: c.repeatCount,

@@ -95,13 +95,13 @@ describe('a case’s history lists steps of the same instant in lifecycle order'
     const at = new Date('2026-11-29T08:00:00Z');
     const complaint = {
       id: 'c1', caseNumber: 'GR-20261129-000001', channel: 'hotline', type: 'complaint', category: 'too_cold', communityName: '金地小区',
-      cityCode: '210100', districtCode: '210102', street: '南京南街', building: null, unit: null, room: null, phone: '13812345678',
+      cityCode: '210100', districtCode: '210102', street: '南京南街', building: null, unit: null, room: null, phoneEnc: 'sealed', phoneHash: 'hash',
       contactName: null, description: '冷', status: 'closed', receivedAt: at, updatedAt: at, photoIds: [], repeatCount: 0,
       latitude: null, longitude: null, indoorTemperatureC: 15, daysWithoutHeat: null, namedCompanyId: null, companyId: null, resolution: 'fixed',
       rating: null,
     } as never;
     const entry = (id: string, status: string, ms: number) => ({ id, complaintId: 'c1', status, text: status, at: new Date(at.getTime() + ms) }) as never;
-    const view = toComplaintView(complaint, [entry('1', 'received', 0), entry('2', 'dispatched', 1000), entry('3', 'closed', 5000), entry('4', 'feedback', 5000)]);
+    const view = toComplaintView(complaint, [entry('1', 'received', 0), entry('2', 'dispatched', 1000), entry('3', 'closed', 5000), entry('4', 'feedback', 5000)], '13812345678');
     expect(view.history.map((h) => h.status)).toEqual(['received', 'dispatched', 'feedback', 'closed']);
   });
 });

@@ -6,7 +6,9 @@ export type VerificationStatus = 'pending' | 'verified' | 'failed' | 'superseded
 @Entity('phone_verification')
 export class PhoneVerification {
   @PrimaryColumn('uuid') id: string;
-  @Column('text') phone: string;
+  /** The number the code was sent to, sealed by the PhoneVault; `phoneHash` counts its codes. */
+  @Column('text', { name: 'phone_enc' }) phoneEnc: string;
+  @Column('text', { name: 'phone_hash' }) phoneHash: string;
   @Column('text', { name: 'code_hash' }) codeHash: string;
   @Column('text') ip: string;
   @Column('text') status: VerificationStatus;

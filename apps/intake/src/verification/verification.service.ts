@@ -3,7 +3,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { TZDate } from '@date-fns/tz';
 import { addDays, startOfDay } from 'date-fns';
 import { DataSource, MoreThanOrEqual } from 'typeorm';
-import { AppError, CLOCK, describeWaitZh, KeyRing, maskPhone, normalizeMainlandMobile, RateLimitedError, SHANGHAI, SmsSender, TokenService } from '#shared';
+import { AppError, CLOCK, describeWaitZh, KeyRing, maskPhone, normalizeMainlandMobile, PHONE_VAULT, PhoneVault, RateLimitedError, SHANGHAI, SmsSender, TokenService } from '#shared';
 import type { Clock } from '#shared';
 import { PhoneVerification } from './phone-verification.entity.js';
 import { codeMatches, hashCode, newCode, VERIFICATION_RULES as RULES } from './verification-rules.js';
@@ -32,6 +32,7 @@ export class VerificationService {
     private readonly sms: SmsSender,
     private readonly tokens: TokenService,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
     keys: KeyRing,
   ) {
     this.key = keys.derive('phone-verification-code');
@@ -45,18 +46,20 @@ export class VerificationService {
     const phone = normalizeMainlandMobile(rawPhone);
     if (!phone) throw new AppError('INVALID_PHONE', '手机号（phone）必须是 11 位中国大陆手机号，例如 13812345678', 400, 'phone');
     const id = randomUUID();
+    // The limits count codes by the number's blind index; the number itself is stored sealed.
+    const phoneHash = this.vault.hash(phone);
     await this.dataSource.transaction(async (em) => {
-      await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verification|${phone}`]);
+      await em.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`verification|${phoneHash}`]);
       const now = this.clock.now();
       const repo = em.getRepository(PhoneVerification);
-      const last = await repo.findOne({ where: { phone }, order: { createdAt: 'DESC' } });
+      const last = await repo.findOne({ where: { phoneHash }, order: { createdAt: 'DESC' } });
       if (last && now.getTime() - last.createdAt.getTime() < RULES.resendCooldownMs) {
         const wait = Math.ceil((RULES.resendCooldownMs - (now.getTime() - last.createdAt.getTime())) / 1000);
         throw new RateLimitedError('RESEND_TOO_SOON', `验证码已发送，请 ${wait} 秒后再重新获取`, wait, 'phone');
       }
       const shanghaiDay = startOfDay(new TZDate(now.getTime(), SHANGHAI));
       const dayStart = new Date(shanghaiDay.getTime());
-      if ((await repo.countBy({ phone, createdAt: MoreThanOrEqual(dayStart) })) >= RULES.maxCodesPerPhonePerDay) {
+      if ((await repo.countBy({ phoneHash, createdAt: MoreThanOrEqual(dayStart) })) >= RULES.maxCodesPerPhonePerDay) {
         const untilTomorrow = secondsUntil(new Date(addDays(shanghaiDay, 1).getTime()), now);
         throw new RateLimitedError('DAILY_LIMIT', `该手机号今日获取验证码已达 ${RULES.maxCodesPerPhonePerDay} 次，请明天再试，或拨打供热热线反映问题`, untilTomorrow, 'phone');
       }
@@ -67,10 +70,10 @@ export class VerificationService {
         const wait = secondsUntil(new Date(ipCodes[0].createdAt.getTime() + 3_600_000), now);
         throw new RateLimitedError('IP_LIMIT', `当前网络获取验证码过于频繁（每小时最多 ${RULES.maxCodesPerIpPerHour} 次），请 ${describeWaitZh(wait)}后再试`, wait);
       }
-      await repo.update({ phone, status: 'pending' }, { status: 'superseded' });
+      await repo.update({ phoneHash, status: 'pending' }, { status: 'superseded' });
       const code = newCode();
       await repo.insert({
-        id, phone, codeHash: hashCode(this.key, id, code), ip, status: 'pending', attempts: 0,
+        id, phoneEnc: this.vault.seal(phone), phoneHash, codeHash: hashCode(this.key, id, code), ip, status: 'pending', attempts: 0,
         createdAt: now, expiresAt: new Date(now.getTime() + RULES.codeTtlMs), verifiedAt: null,
       });
       await this.sms.queue(em, phone, { template: 'verification_code', params: { code } }, null);
@@ -97,7 +100,7 @@ export class VerificationService {
         return left <= 0 ? tooManyAttempts(v, now) : refuse('WRONG_CODE', `验证码不正确，还可尝试 ${left} 次`, 400, 'code');
       }
       await repo.update({ id: v.id }, { status: 'verified', verifiedAt: now, attempts: v.attempts + 1 });
-      return { ok: true, phone: v.phone, id: v.id };
+      return { ok: true, phone: this.vault.open(v.phoneEnc), id: v.id };
     });
     if (!result.ok) throw result.error;
     const token = await this.tokens.sign({ sub: `resident-${result.id}`, role: 'resident', phone: result.phone }, RULES.residentTokenTtlSeconds);

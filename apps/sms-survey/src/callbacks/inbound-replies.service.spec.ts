@@ -4,10 +4,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import type { DataSource, EntityManager } from 'typeorm';
-import { ManualClock, openDataSource } from '#shared';
+import { ManualClock, openDataSource, PhoneVault } from '#shared';
 import type { SmsSender } from '#shared';
 import type { SurveysService } from '../surveys/surveys.service.js';
+import { SmsSurveySchema1764400000300 } from '../migrations/1764400000300-sms-survey-schema.js';
 import { SmsInbound1764400000310 } from '../migrations/1764400000310-sms-inbound.js';
+import { SurveyReplies1764400000320 } from '../migrations/1764400000320-survey-replies.js';
+import { SurveyRounds1764400000330 } from '../migrations/1764400000330-survey-rounds.js';
+import { PhonesAtRest1764400000340 } from '../migrations/1764400000340-phones-at-rest.js';
 import { InboundRepliesService, InboundUnavailable } from './inbound-replies.service.js';
 import type { InboundReply } from './provider-formats.js';
 import { SmsInboundReceipt } from './sms-inbound-receipt.entity.js';
@@ -19,6 +23,7 @@ import { SmsInboundReceipt } from './sms-inbound-receipt.entity.js';
  */
 
 const PHONE = '13812345678';
+const vault = PhoneVault.derivedFrom('x'.repeat(40));
 
 type OnReply = (phone: string, text: string, em: EntityManager) => Promise<string>;
 
@@ -47,7 +52,10 @@ const marks = async () => Number((await dataSource.query('SELECT count(*)::int A
 beforeAll(async () => {
   Logger.overrideLogger(false); // the failures below are logged on purpose
   dataDir = mkdtempSync(join(tmpdir(), 'sms-inbound-'));
-  dataSource = await openDataSource({ kind: 'pglite', dataDir }, { entities: [SmsInboundReceipt], migrations: [SmsInbound1764400000310] });
+  dataSource = await openDataSource({ kind: 'pglite', dataDir }, {
+    entities: [SmsInboundReceipt],
+    migrations: [SmsSurveySchema1764400000300, SmsInbound1764400000310, SurveyReplies1764400000320, SurveyRounds1764400000330, PhonesAtRest1764400000340],
+  });
   // What the survey writes when it handles a reply (stands in for survey and sms_message rows).
   await dataSource.query('CREATE TABLE handled_mark (text text NOT NULL)');
 });
@@ -68,15 +76,27 @@ beforeEach(async () => {
   };
   const surveys = { onReply: (phone: string, text: string, em: EntityManager) => (calls.push([phone, text]), onReply(phone, text, em)) };
   const sms = { kick: () => void kicks++ };
-  service = new InboundRepliesService(dataSource, surveys as unknown as SurveysService, sms as unknown as SmsSender, new ManualClock('2026-11-29T02:00:00Z'));
+  service = new InboundRepliesService(dataSource, surveys as unknown as SurveysService, sms as unknown as SmsSender, new ManualClock('2026-11-29T02:00:00Z'), vault);
 });
 
 describe('a reply is handed to the survey once, in the transaction that records it', () => {
   it('the reply is handled, its outcome recorded, and the SMS outbox woken for the answer', async () => {
     expect(await service.receive('aliyun', [reply('1001')])).toEqual({ handled: 1, duplicate: 0, rejected: 0, failed: 0 });
     expect(calls).toEqual([[PHONE, '1']]);
-    expect(await receipts()).toEqual([expect.objectContaining({ provider: 'aliyun', receiptKey: '1001', status: 'handled', outcome: 'rated', phone: PHONE })]);
+    expect(await receipts()).toEqual([expect.objectContaining({ provider: 'aliyun', receiptKey: '1001', status: 'handled', outcome: 'rated', phoneHash: vault.hash(PHONE) })]);
     expect(kicks).toBe(1);
+  });
+
+  it('the sender\'s number is stored sealed with its blind index; no column holds it in clear, nor a plain hash of it', async () => {
+    const tencentKey = 'a'.repeat(64); // a SHA-256 of mobile, time and text (provider-formats)
+    await service.receive('tencent', [reply(tencentKey)]);
+    const [row] = await receipts();
+    expect(vault.open(row.phoneEnc!)).toBe(PHONE);
+    expect(row.receiptKey).toBe(vault.hash(`tencent-receipt:${tencentKey}`));
+    const rows = (await dataSource.query('SELECT to_jsonb(r)::text AS row FROM sms_inbound_receipt r')) as Array<{ row: string }>;
+    expect(rows.filter((r) => /(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])/.test(r.row) || r.row.includes(tencentKey))).toEqual([]);
+    // The redelivery is still recognised.
+    expect((await service.receive('tencent', [reply(tencentKey)])).duplicate).toBe(1);
   });
 
   it('a redelivery, also inside a batch, is recognised: not handed on again', async () => {
@@ -94,7 +114,7 @@ describe('a reply is handed to the survey once, in the transaction that records 
   it('a reply with a problem (not a mainland mobile) is kept as rejected and never handed on', async () => {
     expect((await service.receive('tencent', [reply('k1', { phone: null, problem: 'not_from_china_86' })])).rejected).toBe(1);
     expect(calls).toEqual([]);
-    expect(await receipts()).toEqual([expect.objectContaining({ status: 'rejected', problem: 'not_from_china_86', outcome: null })]);
+    expect(await receipts()).toEqual([expect.objectContaining({ status: 'rejected', problem: 'not_from_china_86', outcome: null, phoneEnc: null, phoneHash: null })]);
   });
 });
 

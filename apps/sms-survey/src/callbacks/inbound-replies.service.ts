@@ -1,8 +1,9 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { DataSource } from 'typeorm';
-import { CLOCK, isDatabaseUnavailable, maskPhonesInText, SmsSender } from '#shared';
-import type { Clock } from '#shared';
+import { CLOCK, isDatabaseUnavailable, maskPhonesInText, PHONE_VAULT, SmsSender } from '#shared';
+import type { Clock, PhoneVault } from '#shared';
 import { SurveysService } from '../surveys/surveys.service.js';
+import { storedReceiptKey } from './provider-formats.js';
 import type { CallbackProvider, InboundReply } from './provider-formats.js';
 
 /** How one reply of a callback ended. */
@@ -21,8 +22,8 @@ function isTransient(error: unknown): boolean {
 }
 
 const INSERT = `INSERT INTO sms_inbound_receipt
-  (provider, receipt_key, phone, text, truncated, original_length, provider_time, dest_code, sign_name, status, problem, received_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+  (provider, receipt_key, phone_enc, phone_hash, text, truncated, original_length, provider_time, dest_code, sign_name, status, problem, received_at)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
   ON CONFLICT (provider, receipt_key) DO NOTHING RETURNING id`;
 
 /**
@@ -39,6 +40,7 @@ export class InboundRepliesService {
     private readonly surveys: SurveysService,
     private readonly sms: SmsSender,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {}
 
   /** Records every reply; throws InboundUnavailable when one could not be stored (the provider must retry). */
@@ -75,7 +77,7 @@ export class InboundRepliesService {
    */
   private async keepFailed(provider: CallbackProvider, reply: InboundReply, error: unknown): Promise<ReceiptResult> {
     const reason = maskPhonesInText(error instanceof Error ? error.message : String(error)).slice(0, 500);
-    this.logger.error(`${provider} reply ${reply.receiptKey.slice(0, 16)} kept as failed, not applied: ${reason}`);
+    this.logger.error(`${provider} reply ${this.storedKey(provider, reply).slice(0, 16)} kept as failed, not applied: ${reason}`);
     try {
       const inserted = rowsOf(await this.dataSource.query(INSERT, this.values(provider, reply, 'failed', reason)));
       return inserted.length === 0 ? 'duplicate' : 'failed';
@@ -84,8 +86,14 @@ export class InboundRepliesService {
     }
   }
 
+  private storedKey(provider: CallbackProvider, r: InboundReply): string {
+    return storedReceiptKey(this.vault, provider, r.receiptKey);
+  }
+
+  /** The receipt's row; the sender's number (already normalised) sealed, with its blind index. */
   private values(provider: CallbackProvider, r: InboundReply, status: string, problem: string | null): unknown[] {
-    return [provider, r.receiptKey, r.phone, r.text, r.truncated, r.originalLength, r.providerTime, r.destCode, r.signName, status, problem, this.clock.now()];
+    const phone = r.phone === null ? null : this.vault.protect(r.phone);
+    return [provider, this.storedKey(provider, r), phone?.enc ?? null, phone?.hash ?? null, r.text, r.truncated, r.originalLength, r.providerTime, r.destCode, r.signName, status, problem, this.clock.now()];
   }
 }
 

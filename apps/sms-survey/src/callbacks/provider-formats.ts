@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { normalizeMainlandMobile } from '#shared';
+import type { PhoneVault } from '#shared';
 
 export type CallbackProvider = 'aliyun' | 'tencent';
 
@@ -113,4 +114,13 @@ export function parseTencentCallback(body: unknown): ParsedCallback {
     });
   });
   return parsed;
+}
+
+/**
+ * The key a receipt is stored under. Tencent's (SHA-256 of mobile, time and text) is keyed again
+ * with the blind-index key: a plain hash of a number, next to the time and text stored in clear,
+ * gives the number back by trying every mobile.
+ */
+export function storedReceiptKey(vault: PhoneVault, provider: CallbackProvider, receiptKey: string): string {
+  return provider === 'tencent' ? vault.hash(`tencent-receipt:${receiptKey}`) : receiptKey;
 }

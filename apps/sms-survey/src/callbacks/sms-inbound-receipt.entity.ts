@@ -11,10 +11,12 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 export class SmsInboundReceipt {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
   @Column('text') provider: 'aliyun' | 'tencent';
-  /** Aliyun: sequence_id; Tencent: SHA-256 of mobile, time and text. */
+  /** Aliyun: sequence_id; Tencent: blind-index HMAC of the SHA-256 of mobile, time and text (storedReceiptKey). */
   @Column('text', { name: 'receipt_key' }) receiptKey: string;
-  /** The 11-digit mobile; null when the provider's number is not a mainland mobile. */
-  @Column('text', { nullable: true }) phone: string | null;
+  /** The 11-digit mobile, sealed (PhoneVault); null when the provider's number is not a mainland mobile. */
+  @Column('text', { name: 'phone_enc', nullable: true }) phoneEnc: string | null;
+  /** Blind index of the mobile (PhoneVault.hash); null with phoneEnc. */
+  @Column('text', { name: 'phone_hash', nullable: true }) phoneHash: string | null;
   /** The reply, at most 500 characters (longer ones are cut: `truncated`, `originalLength`). */
   @Column('text') text: string;
   @Column('boolean') truncated: boolean;

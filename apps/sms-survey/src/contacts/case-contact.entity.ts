@@ -5,5 +5,8 @@ import { Column, Entity, PrimaryColumn } from 'typeorm';
 export class CaseContact {
   @PrimaryColumn('uuid', { name: 'case_id' }) caseId: string;
   @Column('text', { name: 'case_number' }) caseNumber: string;
-  @Column('text') phone: string;
+  /** The resident's number, sealed (PhoneVault): opened only to text them. */
+  @Column('text', { name: 'phone_enc' }) phoneEnc: string;
+  /** Blind index of the normalised number (PhoneVault.hash). */
+  @Column('text', { name: 'phone_hash' }) phoneHash: string;
 }

@@ -1,8 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { CLOCK, SmsSender } from '#shared';
-import type { Clock } from '#shared';
+import { CLOCK, normalizeMainlandMobile, PHONE_VAULT, SmsSender } from '#shared';
+import type { Clock, PhoneVault } from '#shared';
 import { SurveyLifecycle } from '../surveys/survey-lifecycle.js';
 import { Survey } from '../surveys/survey.entity.js';
 import {
@@ -52,7 +52,9 @@ interface SurveyRow {
 
 /**
  * Replies to survey SMS, from any provider callback or the console (docs/surveys.md). The reply
- * names no case: it goes to the one survey the phone has awaiting a reply, or to none.
+ * names no case: it goes to the one survey the phone has awaiting a reply, or to none. The
+ * sender's number is matched by its blind index (PhoneVault.hash of the normalised number) and
+ * stored sealed; it is used in clear only to answer by SMS.
  */
 @Injectable()
 export class ReplyHandler {
@@ -61,6 +63,7 @@ export class ReplyHandler {
     private readonly lifecycle: SurveyLifecycle,
     private readonly sms: SmsSender,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {}
 
   /** Handles one reply; in the caller's transaction when `em` is given, else in its own. */
@@ -72,26 +75,28 @@ export class ReplyHandler {
     }
   }
 
-  private async process(em: EntityManager, phone: string, received: string): Promise<ReplyOutcome> {
+  private async process(em: EntityManager, receivedPhone: string, received: string): Promise<ReplyOutcome> {
+    const phone = normalizeMainlandMobile(receivedPhone) ?? receivedPhone;
+    const sealed = this.vault.protect(phone);
     const now = this.clock.now();
     // PostgreSQL text cannot hold NUL; everything else is kept as received.
     const text = received.replace(/\u0000/g, '\uFFFD');
     const parsed: ParsedReply = Array.from(text).length > REPLY_MAX_CHARS ? { kind: 'unrecognised' } : parseSurveyReply(text);
     const keep = (surveyId: string | null) =>
       em.query(
-        `INSERT INTO sms_message (direction, phone, text, status, attempts, provider, survey_id, at) VALUES ('in', $1, $2, 'received', 0, 'inbound', $3, $4)`,
-        [phone, text, surveyId, now],
+        `INSERT INTO sms_message (direction, phone_enc, phone_hash, text, status, attempts, provider, survey_id, at) VALUES ('in', $1, $2, $3, 'received', 0, 'inbound', $4, $5)`,
+        [sealed.enc, sealed.hash, text, surveyId, now],
       );
 
     if (parsed.kind === 'unsubscribe' || parsed.kind === 'resubscribe') {
-      const last = await this.lastSurvey(em, phone);
+      const last = await this.lastSurvey(em, sealed.hash);
       await keep(last?.id ?? null);
       // Answer only a phone we surveyed (never text strangers), and only when something changed.
       if (parsed.kind === 'unsubscribe') {
-        if ((await this.lifecycle.optOut(em, phone)) && last) await this.sms.queue(em, phone, unsubscribedConfirmation(), last.id);
+        if ((await this.lifecycle.optOut(em, sealed)) && last) await this.sms.queue(em, phone, unsubscribedConfirmation(), last.id);
         return 'unsubscribed';
       }
-      if ((await this.lifecycle.optIn(em, phone)) && last) await this.sms.queue(em, phone, resubscribedConfirmation(), last.id);
+      if ((await this.lifecycle.optIn(em, sealed.hash)) && last) await this.sms.queue(em, phone, resubscribedConfirmation(), last.id);
       return 'resubscribed';
     }
 
@@ -101,14 +106,14 @@ export class ReplyHandler {
      * is still in its window, else to nothing for now (linked below to the survey it concerns).
      */
     const [open] = (await em.query(
-      `WITH open AS (SELECT * FROM survey WHERE phone = $1 AND status = 'awaiting_reply' FOR UPDATE),
+      `WITH open AS (SELECT * FROM survey WHERE phone_hash = $1 AND status = 'awaiting_reply' FOR UPDATE),
        kept AS (
-         INSERT INTO sms_message (direction, phone, text, status, attempts, provider, survey_id, at)
-         VALUES ('in', $1, $2, 'received', 0, 'inbound', (SELECT id FROM open WHERE expires_at > $3), $3)
+         INSERT INTO sms_message (direction, phone_enc, phone_hash, text, status, attempts, provider, survey_id, at)
+         VALUES ('in', $4, $1, $2, 'received', 0, 'inbound', (SELECT id FROM open WHERE expires_at > $3), $3)
          RETURNING id
        )
        SELECT (SELECT id FROM kept) AS message_id, open.* FROM (SELECT 1) one LEFT JOIN open ON true`,
-      [phone, text, now],
+      [sealed.hash, text, now, sealed.enc],
     )) as Array<SurveyRow & { message_id: string }>;
     const link = (surveyId: string) => em.query('UPDATE sms_message SET survey_id = $2 WHERE id = $1', [open.message_id, surveyId]);
 
@@ -125,7 +130,7 @@ export class ReplyHandler {
     // The window closed a moment ago and the sweep has not run yet: it is closed all the same.
     if (open.id) await this.lifecycle.expire(em, open.id);
 
-    const last = open.id ? { ...open, status: 'expired' as const } : await this.lastSurvey(em, phone);
+    const last = open.id ? { ...open, status: 'expired' as const } : await this.lastSurvey(em, sealed.hash);
     if (!last) return 'no_open_survey';
     await link(last.id);
     if (last.status === 'expired') {
@@ -133,7 +138,7 @@ export class ReplyHandler {
         'UPDATE survey SET late_reply_answered_at = $2 WHERE id = $1 AND late_reply_answered_at IS NULL RETURNING id',
         [last.id, now],
       )) as unknown[];
-      if (rowsOf(answered) > 0 && !(await this.lifecycle.isOptedOut(em, phone))) {
+      if (rowsOf(answered) > 0 && !(await this.lifecycle.isOptedOut(em, sealed.hash))) {
         await this.sms.queue(em, phone, ratingWindowClosed(last.case_number), last.id);
       }
       return 'window_closed';
@@ -142,11 +147,11 @@ export class ReplyHandler {
   }
 
   /** The phone's most recently sent survey, if it was sent within the window plus LATE_REPLY_DAYS. */
-  private async lastSurvey(em: EntityManager, phone: string): Promise<SurveyRow | undefined> {
+  private async lastSurvey(em: EntityManager, phoneHash: string): Promise<SurveyRow | undefined> {
     const since = new Date(this.clock.now().getTime() - LATE_REPLY_DAYS * DAY_MS);
     const [row] = (await em.query(
-      `SELECT * FROM survey WHERE phone = $1 AND sent_at IS NOT NULL AND expires_at > $2 ORDER BY sent_at DESC LIMIT 1`,
-      [phone, since],
+      `SELECT * FROM survey WHERE phone_hash = $1 AND sent_at IS NOT NULL AND expires_at > $2 ORDER BY sent_at DESC LIMIT 1`,
+      [phoneHash, since],
     )) as SurveyRow[];
     return row;
   }

@@ -8,12 +8,14 @@ import type { TestingModule } from '@nestjs/testing';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
 import * as shared from '#shared';
-import { CLOCK, Inbox, loadServiceConfig, ManualClock, newEnvelope, openDataSource, Outbox, SERVICE_CONFIG, SERVICE_NAME, SmsMessage, SmsSender } from '#shared';
+import { CLOCK, Inbox, loadServiceConfig, ManualClock, newEnvelope, openDataSource, Outbox, PHONE_VAULT, PhoneVault, SERVICE_CONFIG, SERVICE_NAME, SmsMessage, SmsSender } from '#shared';
 import type { CaseClosedV1, SurveyRequestedV1 } from '#shared';
 import { CaseContact } from '../contacts/case-contact.entity.js';
 import { SmsSurveySchema1764400000300 } from '../migrations/1764400000300-sms-survey-schema.js';
+import { SmsInbound1764400000310 } from '../migrations/1764400000310-sms-inbound.js';
 import { SurveyReplies1764400000320 } from '../migrations/1764400000320-survey-replies.js';
 import { SurveyRounds1764400000330 } from '../migrations/1764400000330-survey-rounds.js';
+import { PhonesAtRest1764400000340 } from '../migrations/1764400000340-phones-at-rest.js';
 import { MAX_ASK_AGAIN, REPLY_MAX_CHARS, ReplyHandler } from '../replies/reply-handler.js';
 import { SmsOptOut } from '../replies/sms-opt-out.entity.js';
 import { SurveyLink } from '../web-rating/survey-link.entity.js';
@@ -35,6 +37,7 @@ const DAY = 24 * HOUR;
 const START = '2026-12-01T02:00:00.000Z';
 const PHONE = '13912345678';
 const OTHER_PHONE = '13700001111';
+const vault = PhoneVault.derivedFrom('x'.repeat(40));
 
 interface Sent {
   phone: string;
@@ -68,7 +71,7 @@ beforeAll(async () => {
   const config = loadServiceConfig('sms-survey', { PUBLIC_BASE_URL: 'https://gr.example.cn' }, 'embedded');
   dataSource = await openDataSource(
     { kind: 'pglite', dataDir },
-    { entities: [CaseContact, Survey, SmsMessage, SmsOptOut, SurveyLink], migrations: [...sharedSmsMigrations(), SmsSurveySchema1764400000300, SurveyReplies1764400000320, SurveyRounds1764400000330] },
+    { entities: [CaseContact, Survey, SmsMessage, SmsOptOut, SurveyLink], migrations: [...sharedSmsMigrations(), SmsSurveySchema1764400000300, SmsInbound1764400000310, SurveyReplies1764400000320, SurveyRounds1764400000330, PhonesAtRest1764400000340] },
   );
   moduleRef = await Test.createTestingModule({
     providers: [
@@ -76,6 +79,7 @@ beforeAll(async () => {
       { provide: CLOCK, useValue: clock },
       { provide: SERVICE_CONFIG, useValue: config },
       { provide: SERVICE_NAME, useValue: 'sms-survey' },
+      { provide: PHONE_VAULT, useValue: vault },
       { provide: SmsSender, useValue: sms },
       Outbox,
       SurveyLinks,
@@ -119,7 +123,7 @@ async function closeCase(phone: string): Promise<{ caseId: string; caseNumber: s
   serial++;
   const caseId = randomUUID();
   const caseNumber = `GR-20261201-${String(serial).padStart(6, '0')}`;
-  await dataSource.getRepository(CaseContact).insert({ caseId, caseNumber, phone });
+  await dataSource.getRepository(CaseContact).insert({ caseId, caseNumber, phoneEnc: vault.seal(phone), phoneHash: vault.hash(phone) });
   const closed: CaseClosedV1 = { caseId, caseNumber, companyId: 'HC0001', authorityId: 'HA210102', resolution: 'fixed', closedAt: clock.now().toISOString() };
   await dataSource.transaction((em) => surveys.onCaseClosed(em, closed));
   return { caseId, caseNumber };
@@ -143,7 +147,8 @@ describe('a reply lands on the one survey the phone was asked about', () => {
     expect(await ratedEvents()).toEqual([expect.objectContaining({ caseId: c.caseId, rating: 'dissatisfied', comment: '还是不热', via: 'sms', round: 1 })]);
     expect(textsTo(PHONE).at(-1)).toContain('感谢您对工单');
     const [kept] = await inbound();
-    expect(kept).toMatchObject({ phone: PHONE, text: '3，还是不热', surveyId: (await surveyOf(c.caseId)).id });
+    expect(kept).toMatchObject({ phoneHash: vault.hash(PHONE), text: '3，还是不热', surveyId: (await surveyOf(c.caseId)).id });
+    expect(vault.open(kept.phoneEnc)).toBe(PHONE);
   });
 
   it('two closed cases of one phone: the second waits queued; the reply rates the first', async () => {
@@ -223,7 +228,7 @@ describe('unknown phones', () => {
   it('a reply from a phone never surveyed is stored, applied to nothing, and not answered', async () => {
     const c = await closeCase(PHONE);
     expect(await replies.handle(OTHER_PHONE, '1')).toBe('no_open_survey');
-    expect((await inbound())[0]).toMatchObject({ phone: OTHER_PHONE, surveyId: null });
+    expect((await inbound())[0]).toMatchObject({ phoneHash: vault.hash(OTHER_PHONE), surveyId: null });
     expect(textsTo(OTHER_PHONE)).toEqual([]);
     expect((await surveyOf(c.caseId)).status).toBe('awaiting_reply');
     expect(await ratedEvents()).toEqual([]);
@@ -317,7 +322,7 @@ describe('退订 is honoured', () => {
     expect(await replies.handle(PHONE, '退订')).toBe('unsubscribed');
     expect((await surveyOf(first.caseId)).status).toBe('skipped_opt_out');
     expect((await surveyOf(second.caseId)).status).toBe('skipped_opt_out');
-    expect(await dataSource.getRepository(SmsOptOut).findOneBy({ phone: PHONE })).not.toBeNull();
+    expect(await dataSource.getRepository(SmsOptOut).findOneBy({ phoneHash: vault.hash(PHONE) })).not.toBeNull();
     expect(textsTo(PHONE).filter((t) => t.includes('您已退订'))).toHaveLength(1);
     expect(await ratedEvents()).toEqual([]);
   });
@@ -353,7 +358,7 @@ describe('退订 is honoured', () => {
 
   it('STOP from an unknown phone is recorded but not answered', async () => {
     expect(await replies.handle(OTHER_PHONE, 'STOP')).toBe('unsubscribed');
-    expect(await dataSource.getRepository(SmsOptOut).findOneBy({ phone: OTHER_PHONE })).not.toBeNull();
+    expect(await dataSource.getRepository(SmsOptOut).findOneBy({ phoneHash: vault.hash(OTHER_PHONE) })).not.toBeNull();
     expect(sms.sent).toEqual([]);
   });
 });
@@ -459,7 +464,7 @@ describe('survey rounds: after a rectification the resident is asked again (surv
     const invitation = textsTo(PHONE).at(-1)!;
     expect(invitation).toContain(`【供热直通车】您反映的问题（工单${c.caseNumber}）已整改，请再次回复数字评价：1满意 2基本满意 3不满意，或点 https://gr.example.cn/r/`);
     const round2 = await surveyOf(c.caseId, 2);
-    expect(round2).toMatchObject({ status: 'awaiting_reply', followsSurveyId: round1.id, phone: PHONE, companyId: 'HC0001', sentAt: clock.now() });
+    expect(round2).toMatchObject({ status: 'awaiting_reply', followsSurveyId: round1.id, phoneHash: vault.hash(PHONE), companyId: 'HC0001', sentAt: clock.now() });
     expect(round2.expiresAt).toEqual(new Date(clock.now().getTime() + 7 * DAY));
     const secondToken = tokenIn(invitation)!;
     expect(secondToken).not.toBe(firstToken);
@@ -610,9 +615,66 @@ describe('survey rounds: after a rectification the resident is asked again (surv
     const c = await closeCase(PHONE);
     await expect(
       dataSource.query(
-        `INSERT INTO survey (id, case_id, round, case_number, company_id, authority_id, phone, status, created_at) VALUES ($1, $2, 1, $3, 'HC0001', 'HA210102', $4, 'queued', now())`,
-        [randomUUID(), c.caseId, c.caseNumber, OTHER_PHONE],
+        `INSERT INTO survey (id, case_id, round, case_number, company_id, authority_id, phone_enc, phone_hash, status, created_at) VALUES ($1, $2, 1, $3, 'HC0001', 'HA210102', $4, $5, 'queued', now())`,
+        [randomUUID(), c.caseId, c.caseNumber, vault.seal(OTHER_PHONE), vault.hash(OTHER_PHONE)],
       ),
     ).rejects.toThrow(/survey_case_round/);
+  });
+});
+
+describe('phone numbers at rest (docs/security.md)', () => {
+  /**
+   * Every row of every table, as JSON, that holds a mainland mobile in clear: 11 digits on their
+   * own (schema_migration's 13-digit timestamps hold 1764400000… and are no number).
+   */
+  async function clearNumbers(): Promise<string[]> {
+    const tables = (await dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)) as Array<{ tablename: string }>;
+    const found: string[] = [];
+    for (const { tablename } of tables) {
+      const rows = (await dataSource.query(`SELECT to_jsonb(t)::text AS row FROM "${tablename}" t`)) as Array<{ row: string }>;
+      for (const { row } of rows) if (/(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])/.test(row)) found.push(`${tablename}: ${row}`);
+    }
+    return found;
+  }
+
+  it('after contacts, surveys, replies, 退订 and 订阅, a rectification round and a stranger, no table holds a number in clear; the SMS go to the numbers', async () => {
+    const complaint = newEnvelope(
+      'intake',
+      'complaint.received',
+      {
+        caseId: randomUUID(),
+        caseNumber: 'GR-20261201-000900',
+        channel: 'hotline',
+        type: 'complaint',
+        category: 'too_cold',
+        communityName: '幸福里小区',
+        address: { cityCode: '210100', districtCode: '210102', street: '南京北街 1 号', building: '3', unit: '2', room: '501' },
+        description: '卧室 15 度',
+        phone: PHONE,
+        indoorTemperatureC: 15,
+        receivedAt: clock.now().toISOString(),
+      },
+      clock.now(),
+    );
+    await consumer.onComplaintReceived(complaint);
+    const contact = await dataSource.getRepository(CaseContact).findOneByOrFail({ caseId: complaint.payload.caseId });
+    expect(contact.phoneHash).toBe(vault.hash(PHONE));
+    expect(vault.open(contact.phoneEnc)).toBe(PHONE);
+    const closed = { caseId: complaint.payload.caseId, caseNumber: complaint.payload.caseNumber, companyId: 'HC0001', authorityId: 'HA210102', resolution: 'fixed', closedAt: clock.now().toISOString() };
+    await consumer.onCaseClosed(newEnvelope('dispatch', 'case.closed', closed as CaseClosedV1, clock.now()));
+    const other = await closeCase(PHONE);
+    expect(await replies.handle(PHONE, '3 还是冷')).toBe('rated');
+    await consumer.onSurveyRequested(newEnvelope('dispatch', 'survey.requested', requestFor(closed, (await surveyOf(closed.caseId)).id), clock.now()));
+    expect(await replies.handle(PHONE, '退订')).toBe('unsubscribed');
+    expect(await replies.handle(PHONE, '订阅')).toBe('resubscribed');
+    expect(await replies.handle(OTHER_PHONE, '1')).toBe('no_open_survey');
+    clock.advance(8 * DAY);
+    await sweep.sweep();
+    expect(await replies.handle(PHONE, '1')).not.toBe('rated');
+    expect((await surveyOf(other.caseId)).phoneHash).toBe(vault.hash(PHONE));
+
+    expect(sms.sent.length).toBeGreaterThan(2);
+    expect(new Set(sms.sent.map((m) => m.phone))).toEqual(new Set([PHONE]));
+    expect(await clearNumbers()).toEqual([]);
   });
 });

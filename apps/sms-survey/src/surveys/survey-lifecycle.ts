@@ -2,8 +2,8 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import type { OnModuleInit } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import type { EntityManager } from 'typeorm';
-import { CLOCK, Outbox, OUTBOX_COLUMNS, SERVICE_CONFIG, SmsSender } from '#shared';
-import type { Clock, Rating, ServiceConfig } from '#shared';
+import { CLOCK, Outbox, OUTBOX_COLUMNS, PHONE_VAULT, SERVICE_CONFIG, SmsSender } from '#shared';
+import type { Clock, PhoneVault, Rating, SealedPhone, ServiceConfig } from '#shared';
 import { SmsOptOut } from '../replies/sms-opt-out.entity.js';
 import { SurveyLinks } from '../web-rating/survey-links.js';
 import { Survey } from './survey.entity.js';
@@ -18,7 +18,7 @@ export const REMINDER_BEFORE_CLOSE_MS = 24 * HOUR_MS;
  * as the answer to the next one. docs/surveys.md.
  */
 export const NEXT_SURVEY_GAP_MS = 30 * 60_000;
-/** Namespace of the per-phone transaction lock (pg_advisory_xact_lock(namespace, hashtext(phone))). */
+/** Namespace of the per-phone transaction lock (pg_advisory_xact_lock(namespace, hashtext(phone_hash))). */
 const PHONE_LOCK_NAMESPACE = 7402;
 const SWEEP_BATCH = 500;
 
@@ -27,6 +27,8 @@ const SWEEP_BATCH = 500;
  *   queued → awaiting_reply → rated | expired;  queued | awaiting_reply → skipped_opt_out.
  * At most one survey per phone awaits a reply (partial unique index survey_one_open_per_phone): a
  * reply, which names no case, can only land on the case the phone was last asked about.
+ * A phone is known here by its blind index (`phoneHash`, PhoneVault.hash of the normalised
+ * number); the number itself is opened only to send an SMS.
  */
 @Injectable()
 export class SurveyLifecycle implements OnModuleInit {
@@ -41,6 +43,7 @@ export class SurveyLifecycle implements OnModuleInit {
     private readonly links: SurveyLinks,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(SERVICE_CONFIG) private readonly config: ServiceConfig,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
   ) {
     this.windowMs = config.surveyWindowDays * 24 * HOUR_MS;
   }
@@ -57,12 +60,12 @@ export class SurveyLifecycle implements OnModuleInit {
   }
 
   /** Serialises, until the transaction ends, every change to one phone's queue of surveys. */
-  async lockPhone(em: EntityManager, phone: string): Promise<void> {
-    await em.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PHONE_LOCK_NAMESPACE, phone]);
+  async lockPhone(em: EntityManager, phoneHash: string): Promise<void> {
+    await em.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [PHONE_LOCK_NAMESPACE, phoneHash]);
   }
 
-  async isOptedOut(em: EntityManager, phone: string): Promise<boolean> {
-    return em.existsBy(SmsOptOut, { phone });
+  async isOptedOut(em: EntityManager, phoneHash: string): Promise<boolean> {
+    return em.existsBy(SmsOptOut, { phoneHash });
   }
 
   /**
@@ -70,27 +73,27 @@ export class SurveyLifecycle implements OnModuleInit {
    * NEXT_SURVEY_GAP_MS ago (else the sweep sends it later). Returns whether one went out. A later
    * round of a case (after a rectification) waits in the same queue as any other survey of the phone.
    */
-  async sendNextFor(em: EntityManager, phone: string): Promise<boolean> {
-    await this.lockPhone(em, phone);
+  async sendNextFor(em: EntityManager, phoneHash: string): Promise<boolean> {
+    await this.lockPhone(em, phoneHash);
     const [next] = (await em.query(
-      `SELECT n.id, n.case_number, n.round,
-         EXISTS (SELECT 1 FROM survey a WHERE a.phone = $1 AND a.status = 'awaiting_reply') AS awaiting,
+      `SELECT n.id, n.case_number, n.round, n.phone_enc,
+         EXISTS (SELECT 1 FROM survey a WHERE a.phone_hash = $1 AND a.status = 'awaiting_reply') AS awaiting,
          (SELECT max(CASE WHEN e.status = 'rated' THEN e.rated_at WHEN e.status = 'expired' THEN e.expires_at END)
-            FROM survey e WHERE e.phone = $1) AS last_ended,
-         EXISTS (SELECT 1 FROM sms_opt_out o WHERE o.phone = $1) AS opted_out
-       FROM (SELECT id, case_number, round FROM survey WHERE phone = $1 AND status = 'queued' ORDER BY created_at, id LIMIT 1) n`,
-      [phone],
-    )) as Array<{ id: string; case_number: string; round: number; awaiting: boolean; last_ended: Date | string | null; opted_out: boolean }>;
+            FROM survey e WHERE e.phone_hash = $1) AS last_ended,
+         EXISTS (SELECT 1 FROM sms_opt_out o WHERE o.phone_hash = $1) AS opted_out
+       FROM (SELECT id, case_number, round, phone_enc FROM survey WHERE phone_hash = $1 AND status = 'queued' ORDER BY created_at, id LIMIT 1) n`,
+      [phoneHash],
+    )) as Array<{ id: string; case_number: string; round: number; phone_enc: string; awaiting: boolean; last_ended: Date | string | null; opted_out: boolean }>;
     if (!next || next.awaiting) return false;
     if (next.opted_out) {
-      await em.query(`UPDATE survey SET status = 'skipped_opt_out' WHERE phone = $1 AND status = 'queued'`, [phone]);
+      await em.query(`UPDATE survey SET status = 'skipped_opt_out' WHERE phone_hash = $1 AND status = 'queued'`, [phoneHash]);
       return false;
     }
     const now = this.clock.now();
     if (next.last_ended !== null && now.getTime() - new Date(next.last_ended).getTime() < NEXT_SURVEY_GAP_MS) return false;
     await em.update(Survey, { id: next.id, status: 'queued' }, { status: 'awaiting_reply', sentAt: now, expiresAt: new Date(now.getTime() + this.windowMs) });
     const link = await this.links.issue(em, next.id);
-    await this.sms.queue(em, phone, invitationForRound(Number(next.round), next.case_number, link), next.id);
+    await this.sms.queue(em, this.vault.open(next.phone_enc), invitationForRound(Number(next.round), next.case_number, link), next.id);
     return true;
   }
 
@@ -131,20 +134,20 @@ export class SurveyLifecycle implements OnModuleInit {
   }
 
   /** 退订: records the opt-out; the phone's open and queued surveys are skipped. True if it is new. */
-  async optOut(em: EntityManager, phone: string): Promise<boolean> {
-    await this.lockPhone(em, phone);
+  async optOut(em: EntityManager, phone: SealedPhone): Promise<boolean> {
+    await this.lockPhone(em, phone.hash);
     const inserted = (await em.query(
-      'INSERT INTO sms_opt_out (phone, opted_out_at) VALUES ($1, $2) ON CONFLICT (phone) DO NOTHING RETURNING phone',
-      [phone, this.clock.now()],
+      'INSERT INTO sms_opt_out (phone_hash, phone_enc, opted_out_at) VALUES ($1, $2, $3) ON CONFLICT (phone_hash) DO NOTHING RETURNING phone_hash',
+      [phone.hash, phone.enc, this.clock.now()],
     )) as unknown[];
-    await em.query(`UPDATE survey SET status = 'skipped_opt_out' WHERE phone = $1 AND status IN ('awaiting_reply', 'queued')`, [phone]);
+    await em.query(`UPDATE survey SET status = 'skipped_opt_out' WHERE phone_hash = $1 AND status IN ('awaiting_reply', 'queued')`, [phone.hash]);
     return inserted.length > 0;
   }
 
   /** 订阅 / 恢复: future surveys go out again (skipped ones stay skipped). True if the phone had opted out. */
-  async optIn(em: EntityManager, phone: string): Promise<boolean> {
-    await this.lockPhone(em, phone);
-    const { affected } = await em.delete(SmsOptOut, { phone });
+  async optIn(em: EntityManager, phoneHash: string): Promise<boolean> {
+    await this.lockPhone(em, phoneHash);
+    const { affected } = await em.delete(SmsOptOut, { phoneHash });
     return Boolean(affected);
   }
 
@@ -152,11 +155,11 @@ export class SurveyLifecycle implements OnModuleInit {
   async remindDue(): Promise<number> {
     const now = this.clock.now();
     const due = (await this.dataSource.query(
-      `SELECT id, phone, case_number FROM survey
+      `SELECT id, phone_enc, case_number FROM survey
        WHERE status = 'awaiting_reply' AND reminded_at IS NULL AND expires_at > $1 AND expires_at <= $2
        ORDER BY expires_at LIMIT ${SWEEP_BATCH}`,
       [now, new Date(now.getTime() + REMINDER_BEFORE_CLOSE_MS)],
-    )) as Array<{ id: string; phone: string; case_number: string }>;
+    )) as Array<{ id: string; phone_enc: string; case_number: string }>;
     let sent = 0;
     for (const s of due) {
       await this.dataSource.transaction(async (em) => {
@@ -168,7 +171,7 @@ export class SurveyLifecycle implements OnModuleInit {
           .execute();
         if (!affected) return; // rated meanwhile, or another replica reminded it
         const link = await this.links.issue(em, s.id);
-        await this.sms.queue(em, s.phone, surveyReminder(s.case_number, link), s.id);
+        await this.sms.queue(em, this.vault.open(s.phone_enc), surveyReminder(s.case_number, link), s.id);
         sent++;
       });
     }
@@ -179,13 +182,13 @@ export class SurveyLifecycle implements OnModuleInit {
   /** Sweep: queued surveys of phones with none out (and past the gap) go out. Returns how many went out. */
   async sendDueQueued(): Promise<number> {
     const phones = (await this.dataSource.query(
-      `SELECT DISTINCT q.phone FROM survey q
-       WHERE q.status = 'queued' AND NOT EXISTS (SELECT 1 FROM survey a WHERE a.phone = q.phone AND a.status = 'awaiting_reply')
+      `SELECT DISTINCT q.phone_hash FROM survey q
+       WHERE q.status = 'queued' AND NOT EXISTS (SELECT 1 FROM survey a WHERE a.phone_hash = q.phone_hash AND a.status = 'awaiting_reply')
        LIMIT ${SWEEP_BATCH}`,
-    )) as Array<{ phone: string }>;
+    )) as Array<{ phone_hash: string }>;
     let sent = 0;
-    for (const { phone } of phones) {
-      if (await this.dataSource.transaction((em) => this.sendNextFor(em, phone))) sent++;
+    for (const { phone_hash: phoneHash } of phones) {
+      if (await this.dataSource.transaction((em) => this.sendNextFor(em, phoneHash))) sent++;
     }
     if (sent > 0) this.sms.kick();
     return sent;

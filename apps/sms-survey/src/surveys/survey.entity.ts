@@ -24,7 +24,10 @@ export class Survey {
   @Column('text', { name: 'case_number' }) caseNumber: string;
   @Column('text', { name: 'company_id' }) companyId: string;
   @Column('text', { name: 'authority_id' }) authorityId: string;
-  @Column('text') phone: string;
+  /** The resident's number, sealed (PhoneVault): opened only to send the survey SMS. */
+  @Column('text', { name: 'phone_enc' }) phoneEnc: string;
+  /** Blind index of the normalised number (PhoneVault.hash): the key of the phone's queue of surveys. */
+  @Column('text', { name: 'phone_hash' }) phoneHash: string;
   @Column('text') status: SurveyStatus;
   @Column('timestamptz', { name: 'created_at' }) createdAt: Date;
   @Column('timestamptz', { name: 'sent_at', nullable: true }) sentAt: Date | null;

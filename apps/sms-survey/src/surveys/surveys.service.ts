@@ -54,9 +54,10 @@ export class SurveysService {
       caseNumber: closed.caseNumber,
       companyId: closed.companyId,
       authorityId: closed.authorityId,
-      phone: contact.phone,
+      phoneEnc: contact.phoneEnc,
+      phoneHash: contact.phoneHash,
       // 退订 is honoured: the survey is recorded, never sent, never counted as rated.
-      status: (await this.lifecycle.isOptedOut(em, contact.phone)) ? 'skipped_opt_out' : 'queued',
+      status: (await this.lifecycle.isOptedOut(em, contact.phoneHash)) ? 'skipped_opt_out' : 'queued',
       createdAt: this.clock.now(),
       sentAt: null,
       expiresAt: null,
@@ -65,7 +66,7 @@ export class SurveysService {
       comment: null,
     });
     await em.insert(Survey, survey);
-    await this.lifecycle.sendNextFor(em, contact.phone);
+    await this.lifecycle.sendNextFor(em, contact.phoneHash);
   }
 
   /**
@@ -81,7 +82,7 @@ export class SurveysService {
       this.logger.warn(`survey.requested for case ${requested.caseNumber} (${requested.caseId}): no resident's phone is known for it; no survey sent`);
       return 'no_contact';
     }
-    await this.lifecycle.lockPhone(em, contact.phone);
+    await this.lifecycle.lockPhone(em, contact.phoneHash);
     const followed = requested.surveyId ? await em.findOneBy(Survey, { id: requested.surveyId, caseId: requested.caseId }) : null;
     const latest = followed ?? (await em.findOne(Survey, { where: { caseId: requested.caseId }, order: { round: 'DESC' } }));
     if (!followed && latest && (latest.status === 'queued' || latest.status === 'awaiting_reply')) {
@@ -89,10 +90,10 @@ export class SurveysService {
       return 'already_open';
     }
     const id = randomUUID();
-    const optedOut = await this.lifecycle.isOptedOut(em, contact.phone);
+    const optedOut = await this.lifecycle.isOptedOut(em, contact.phoneHash);
     const inserted = (await em.query(
-      `INSERT INTO survey (id, case_id, round, follows_survey_id, case_number, company_id, authority_id, phone, status, created_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
+      `INSERT INTO survey (id, case_id, round, follows_survey_id, case_number, company_id, authority_id, phone_enc, phone_hash, status, created_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT DO NOTHING RETURNING id`,
       [
         id,
         requested.caseId,
@@ -101,7 +102,8 @@ export class SurveysService {
         requested.caseNumber,
         requested.companyId,
         requested.authorityId,
-        contact.phone,
+        contact.phoneEnc,
+        contact.phoneHash,
         // 退订 is honoured: the survey is recorded, never sent, never counted as rated.
         optedOut ? 'skipped_opt_out' : 'queued',
         this.clock.now(),
@@ -109,7 +111,7 @@ export class SurveysService {
     )) as unknown[];
     if (inserted.length === 0) return 'duplicate';
     if (optedOut) return 'skipped_opt_out';
-    await this.lifecycle.sendNextFor(em, contact.phone);
+    await this.lifecycle.sendNextFor(em, contact.phoneHash);
     const [{ status }] = (await em.query('SELECT status FROM survey WHERE id = $1', [id])) as Array<{ status: Survey['status'] }>;
     return status === 'awaiting_reply' ? 'sent' : 'queued';
   }
@@ -125,7 +127,7 @@ export class SurveysService {
     for (const s of overdue) {
       await this.dataSource.transaction(async (em) => {
         const { affected } = await em.update(Survey, { id: s.id, status: 'awaiting_reply' }, { status: 'expired' });
-        if (affected) await this.lifecycle.sendNextFor(em, s.phone);
+        if (affected) await this.lifecycle.sendNextFor(em, s.phoneHash);
       });
     }
     if (overdue.length > 0) this.sms.kick();

@@ -7,13 +7,14 @@ import type { MixedList, EntitySchema } from 'typeorm';
 import type { DatabaseConfig } from '../config/service-config.js';
 import { MessagingRetention1764400000900 } from '../messaging/housekeeping.js';
 import { MessagingTables1764400000000 } from '../messaging/messaging-tables.migration.js';
+import { OutboxPhonesSealed1764400000910 } from '../messaging/outbox/outbox-phones-sealed.migration.js';
 import { attachPhoneVault } from '../phone/phone-vault.js';
 import type { PhoneVault } from '../phone/phone-vault.js';
 
 export interface SchemaDefinition {
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   entities: MixedList<Function | string | EntitySchema>;
-  /** The service's own migrations, in order; the messaging tables migration is prepended. */
+  /** The service's own migrations, in order; the messaging tables migration is prepended, retention and outbox sealing appended. */
   migrations: Array<new () => unknown>;
 }
 
@@ -30,7 +31,7 @@ export async function openDataSource(config: DatabaseConfig, schema: SchemaDefin
   const common = {
     type: 'postgres' as const,
     entities: schema.entities,
-    migrations: [MessagingTables1764400000000, ...schema.migrations, MessagingRetention1764400000900] as Array<new () => never>,
+    migrations: [MessagingTables1764400000000, ...schema.migrations, MessagingRetention1764400000900, OutboxPhonesSealed1764400000910] as Array<new () => never>,
     migrationsTableName: 'schema_migration',
     synchronize: false,
     logging: false,

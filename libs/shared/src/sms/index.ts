@@ -9,4 +9,5 @@ export * from './sms-message.entity.js';
 export * from './sms-sender.js';
 export * from './sms-tables.migration.js';
 export * from './sms-templates.migration.js';
+export * from './sms-phones-at-rest.migration.js';
 export * from './sms-messages.controller.js';

@@ -5,7 +5,10 @@ import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 export class SmsMessage {
   @PrimaryGeneratedColumn('increment', { type: 'bigint' }) id: string;
   @Column('text') direction: 'out' | 'in';
-  @Column('text') phone: string;
+  /** The number, sealed (PhoneVault): opened only to hand the message to the gateway. */
+  @Column('text', { name: 'phone_enc' }) phoneEnc: string;
+  /** Blind index of the normalised number (PhoneVault.hash), for equality look-ups. */
+  @Column('text', { name: 'phone_hash' }) phoneHash: string;
   /** The whole text as the resident receives (or sent) it. */
   @Column('text') text: string;
   /** Outgoing: pending until the gateway took it (SMS outbox), then sent or failed. */

@@ -1,9 +1,11 @@
-import { Controller, DefaultValuePipe, Get, Query } from '@nestjs/common';
+import { Controller, DefaultValuePipe, Get, Inject, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiTags } from '@nestjs/swagger';
 import { DataSource } from 'typeorm';
 import { Roles } from '../auth/auth.guard.js';
 import { parseIntQuery } from '../http/validation.js';
 import { maskPhone } from '../phone/phone.js';
+import { PHONE_VAULT } from '../phone/phone-vault.js';
+import type { PhoneVault } from '../phone/phone-vault.js';
 import { SmsMessage } from './sms-message.entity.js';
 
 export class SmsMessageView {
@@ -23,13 +25,25 @@ export class SmsMessageView {
 @Roles('province')
 @Controller('api/v1/sms')
 export class SmsMessagesController {
-  constructor(private readonly dataSource: DataSource) {}
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
+  ) {}
 
   @Get('messages')
   @ApiOperation({ summary: '本服务最近发出与收到的短信（号码脱敏）' })
   @ApiOkResponse({ type: [SmsMessageView] })
   async messages(@Query('limit', new DefaultValuePipe(50), parseIntQuery('limit', '数量')) limit: number): Promise<SmsMessageView[]> {
     const rows = await this.dataSource.getRepository(SmsMessage).find({ order: { id: 'DESC' }, take: Math.min(Math.max(limit, 1), 500) });
-    return rows.map((m) => ({ id: m.id, direction: m.direction, phone: maskPhone(m.phone), text: m.text, status: m.status, template: m.template ?? null, lastError: m.lastError ?? null, at: m.at.toISOString() }));
+    return rows.map((m) => ({ id: m.id, direction: m.direction, phone: this.masked(m.phoneEnc), text: m.text, status: m.status, template: m.template ?? null, lastError: m.lastError ?? null, at: m.at.toISOString() }));
+  }
+
+  /** The number as this list shows it (138****5678); `***` when its key is no longer configured. */
+  private masked(phoneEnc: string): string {
+    try {
+      return maskPhone(this.vault.open(phoneEnc));
+    } catch {
+      return '***';
+    }
   }
 }

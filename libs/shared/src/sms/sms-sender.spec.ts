@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/glo
 import { Logger } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import { openDataSource } from '../database/data-source.js';
+import { PhoneVault } from '../phone/phone-vault.js';
 import { ManualClock } from '../time/clock.js';
 import { SmsMessage } from './sms-message.entity.js';
 import { SmsSendError } from './sms-gateway.js';
@@ -12,6 +13,7 @@ import type { SmsGateway } from './sms-gateway.js';
 import { SMS_MAX_ATTEMPTS, SMS_RETRY_DELAYS_MS, SmsSender } from './sms-sender.js';
 import { SmsTables1764400000050 } from './sms-tables.migration.js';
 import { SmsTemplates1764400000060 } from './sms-templates.migration.js';
+import { SmsPhonesAtRest1764400000070 } from './sms-phones-at-rest.migration.js';
 import type { OutgoingSms } from './sms-templates.js';
 
 /*
@@ -21,6 +23,7 @@ import type { OutgoingSms } from './sms-templates.js';
 
 const PHONE = '13812345678';
 const CASE = 'GR-20261129-000123';
+const vault = PhoneVault.derivedFrom('x'.repeat(40));
 
 class ScriptedGateway implements SmsGateway {
   provider = 'scripted';
@@ -46,7 +49,7 @@ const queue = (content: Parameters<SmsSender['queue']>[2]) => dataSource.transac
 beforeAll(async () => {
   Logger.overrideLogger(false); // the outbox's warnings are expected here
   dataDir = mkdtempSync(join(tmpdir(), 'sms-sender-'));
-  dataSource = await openDataSource({ kind: 'pglite', dataDir }, { entities: [SmsMessage], migrations: [SmsTables1764400000050, SmsTemplates1764400000060] });
+  dataSource = await openDataSource({ kind: 'pglite', dataDir }, { entities: [SmsMessage], migrations: [SmsTables1764400000050, SmsTemplates1764400000060, SmsPhonesAtRest1764400000070] });
 });
 
 afterAll(async () => {
@@ -57,7 +60,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await dataSource.query('DELETE FROM sms_message');
   gateway = new ScriptedGateway();
-  sender = new SmsSender(dataSource, gateway, clock);
+  sender = new SmsSender(dataSource, gateway, clock, vault);
 });
 
 describe('queueing keeps the template, its parameters and the rendered text', () => {
@@ -66,7 +69,7 @@ describe('queueing keeps the template, its parameters and the rendered text', ()
     expect(await rows()).toEqual([
       expect.objectContaining({
         direction: 'out',
-        phone: PHONE,
+        phoneHash: vault.hash(PHONE),
         status: 'pending',
         template: 'rating_thanks',
         templateParams: { caseNumber: CASE },
@@ -74,6 +77,26 @@ describe('queueing keeps the template, its parameters and the rendered text', ()
         provider: 'scripted',
       }),
     ]);
+  });
+
+  it('the number is stored sealed with its blind index, never in clear; the gateway gets it opened', async () => {
+    await queue({ template: 'rating_thanks', params: { caseNumber: CASE } });
+    const [row] = await rows();
+    expect(vault.open(row.phoneEnc)).toBe(PHONE);
+    expect(JSON.stringify(await dataSource.query('SELECT to_jsonb(m)::text AS row FROM sms_message m'))).not.toMatch(/(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])/);
+    await sender.sendPending();
+    expect(gateway.sent.map((m) => m.phone)).toEqual([PHONE]);
+  });
+
+  it('a number sealed with a key no longer configured is not sent: the attempt fails (retried later) without the number', async () => {
+    const other = PhoneVault.derivedFrom('y'.repeat(40));
+    await dataSource.query(
+      `INSERT INTO sms_message (direction, phone_enc, phone_hash, text, template, template_params, status, attempts, provider, at) VALUES ('out', $1, $2, $3, 'rating_thanks', $4, 'pending', 0, 'console', now())`,
+      [other.seal(PHONE).replace(/^d1\./, 'old.'), vault.hash(PHONE), `【供热直通车】感谢您对工单${CASE}的评价。`, JSON.stringify({ caseNumber: CASE })],
+    );
+    await sender.sendPending();
+    expect(gateway.sent).toEqual([]);
+    expect(await rows()).toEqual([expect.objectContaining({ status: 'pending', attempts: 1, lastError: expect.stringContaining('PHONE_KEYS') })]);
   });
 
   it('a plain text an older caller queues is stored as the template it renders', async () => {
@@ -102,8 +125,9 @@ describe('queueing keeps the template, its parameters and the rendered text', ()
   });
 
   it('a row queued before templates existed (text only) is still sent, as the template its text matches', async () => {
-    await dataSource.query(`INSERT INTO sms_message (direction, phone, text, status, attempts, provider, at) VALUES ('out', $1, $2, 'pending', 0, 'console', now())`, [
-      PHONE,
+    await dataSource.query(`INSERT INTO sms_message (direction, phone_enc, phone_hash, text, status, attempts, provider, at) VALUES ('out', $1, $2, $3, 'pending', 0, 'console', now())`, [
+      vault.seal(PHONE),
+      vault.hash(PHONE),
       '【供热直通车】未能识别您的回复，请回复数字：1满意 2基本满意 3不满意。',
     ]);
     await sender.sendPending();
