@@ -47,6 +47,9 @@
  * (variants and smaller runs write to the temp directory, or BENCH_RESULT_FILE). Needs root
  * (rabbitmqctl add_vhost); only 127.0.0.1 is contacted; the vhost and databases are removed at the
  * end. No production code is changed.
+ *
+ * runDispatchLatency(overrides) is the same measurement as a function (bench/season-replay.ts runs
+ * it as one of its phases, with its own sizes); the command's output and file are as before.
  */
 import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
@@ -68,6 +71,7 @@ import { latencyStats, median, medians, round } from './support/stats.js';
 import type { LatencyStats } from './support/stats.js';
 import { abortOnBudgetOrSignal, assertLocalServices, removeVhost as removeVhostOf, startServiceProcess as startServiceProcessIn, stopServiceProcess } from './support/services.js';
 import type { Running, Service } from './support/services.js';
+import { isEntryPoint } from './support/entry.js';
 
 /** This benchmark reports p50 / p90 / p99. */
 const latency90 = (values: number[]): LatencyStats => latencyStats(values, 90);
@@ -880,7 +884,35 @@ async function measureRun(b: Bench, seconds: number, rate = SETTINGS.rate): Prom
 // main
 // ------------------------------------------------------------------------------------------------
 
+/** The sizes and limits of a measurement (SETTINGS); a caller of runDispatchLatency may change them. */
+export type DispatchLatencySettings = typeof SETTINGS;
+
+/**
+ * The measurement as a function, with the command's settings except `overrides` (e.g. fewer runs,
+ * no sweep): its own vhost and databases, removed at the end; returns the summary the command writes.
+ */
+export async function runDispatchLatency(overrides: Partial<DispatchLatencySettings> = {}): Promise<Record<string, unknown>> {
+  const saved = { ...SETTINGS };
+  Object.assign(SETTINGS, overrides);
+  try {
+    return await measure();
+  } finally {
+    Object.assign(SETTINGS, saved);
+  }
+}
+
 async function main(): Promise<void> {
+  const summary = await measure();
+  const json = JSON.stringify(summary, null, 2);
+  mkdirSync(dirname(RESULT_FILE), { recursive: true });
+  writeFileSync(`${RESULT_FILE}.tmp`, json + '\n');
+  renameSync(`${RESULT_FILE}.tmp`, RESULT_FILE);
+  process.stdout.write(json + '\n');
+  const medLatency = (summary.median as Record<string, unknown>).latencyMs as LatencyStats;
+  log(`median: p50 ${medLatency.p50} ms, p90 ${medLatency.p90} ms, p99 ${medLatency.p99} ms, max ${medLatency.max} ms; written ${RESULT_FILE}`);
+}
+
+async function measure() {
   const startedAt = new Date();
   const deadline = Date.now() + SETTINGS.budgetMs;
   const tag = `heating_bench_dispatch_${process.pid}`;
@@ -1063,19 +1095,14 @@ async function main(): Promise<void> {
       warmup: warm,
       queuesAtEnd: otherQueues,
     };
-    const json = JSON.stringify(summary, null, 2);
-    mkdirSync(dirname(RESULT_FILE), { recursive: true });
-    writeFileSync(`${RESULT_FILE}.tmp`, json + '\n');
-    renameSync(`${RESULT_FILE}.tmp`, RESULT_FILE);
-    process.stdout.write(json + '\n');
-    log(`median: p50 ${medLatency.p50} ms, p90 ${medLatency.p90} ms, p99 ${medLatency.p99} ms, max ${medLatency.max} ms; written ${RESULT_FILE}`);
+    return summary;
   } finally {
     await cleanup();
     disarm();
   }
 }
 
-main().then(
+if (isEntryPoint(import.meta.url)) main().then(
   () => process.exit(0),
   (error) => {
     process.stderr.write(`dispatch benchmark failed: ${(error as Error).stack ?? error}\n`);

@@ -7,6 +7,9 @@
  * Each request is a distinct resident (unique phone), so none is linked as a duplicate.
  *
  *   npm run bench:intake            (builds first; takes about 2 minutes)
+ *
+ * runIntakeLoad(options) is the same measurement as a function (bench/season-replay.ts runs it as
+ * one of its phases); the command writes bench/results/intake-load.json as before.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -16,14 +19,21 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { TokenService } from '#shared';
 import { createVhost, deleteVhost, dropDatabase, freshDatabase } from '../test/support/infra.js';
+import { isEntryPoint } from './support/entry.js';
+import { freePort } from './support/services.js';
 import { median } from './support/stats.js';
 
 const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
-const PORT = 3901;
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
-const SATURATION_SECONDS = Number(process.env.BENCH_SATURATION_SECONDS ?? 15);
-const STEADY_SECONDS = Number(process.env.BENCH_STEADY_SECONDS ?? 20);
-const STEADY_RATE = 500;
+const DEFAULTS = {
+  runs: Number(process.env.BENCH_RUNS ?? 3),
+  saturationSeconds: Number(process.env.BENCH_SATURATION_SECONDS ?? 15),
+  steadySeconds: Number(process.env.BENCH_STEADY_SECONDS ?? 20),
+  steadyRate: 500,
+  warmupSeconds: 3,
+  poolSize: process.env.BENCH_POOL_SIZE ?? '20',
+};
+/** A free port on 127.0.0.1, chosen at start (it was the fixed 3901: a second run on the machine collided). */
+let PORT = 0;
 
 let serial = 0;
 function complaintBody(): string {
@@ -39,7 +49,7 @@ function complaintBody(): string {
   });
 }
 
-function startIntake(databaseUrl: string, amqpUrl: string): Promise<ChildProcess> {
+function startIntake(databaseUrl: string, amqpUrl: string, poolSize: string): Promise<ChildProcess> {
   const child = spawn(process.execPath, ['dist/apps/intake/src/main.js'], {
     env: {
       ...process.env,
@@ -50,7 +60,7 @@ function startIntake(databaseUrl: string, amqpUrl: string): Promise<ChildProcess
       PORT: String(PORT),
       HOST: '127.0.0.1',
       LOG_LEVEL: 'warn',
-      DATABASE_POOL_SIZE: process.env.BENCH_POOL_SIZE ?? '20',
+      DATABASE_POOL_SIZE: poolSize,
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
@@ -87,18 +97,36 @@ function load(token: string, options: Partial<autocannon.Options>): Promise<auto
 }
 
 
-async function main(): Promise<void> {
+export interface IntakeLoadOptions {
+  runs: number;
+  saturationSeconds: number;
+  steadySeconds: number;
+  steadyRate: number;
+  warmupSeconds: number;
+  poolSize: string;
+  /** Progress lines (the command writes them to stdout, as it always did). */
+  progress: (line: string) => void;
+}
+
+/** The intake measurement (saturation, then a steady rate; `runs` rounds) on its own vhost and database, removed at the end. */
+export async function runIntakeLoad(options: Partial<IntakeLoadOptions> = {}) {
+  const o: IntakeLoadOptions = { ...DEFAULTS, progress: (line) => void process.stdout.write(line), ...options };
+  const RUNS = o.runs;
+  const SATURATION_SECONDS = o.saturationSeconds;
+  const STEADY_SECONDS = o.steadySeconds;
+  const STEADY_RATE = o.steadyRate;
   const tag = `heating_bench_intake_${process.pid}`;
+  PORT = await freePort();
   const amqpUrl = await createVhost(tag);
   const databaseUrl = await freshDatabase(tag);
-  const intake = await startIntake(databaseUrl, amqpUrl);
+  const intake = await startIntake(databaseUrl, amqpUrl, o.poolSize);
   const token = await new TokenService(SECRET).sign({ sub: 'bench-operator', role: 'operator' }, 3600);
   const db = new pg.Client({ connectionString: databaseUrl });
   await db.connect();
   const saturation: Array<{ acceptedPerSec: number; non2xx: number; p50: number; p99: number; committed: number; seconds: number }> = [];
   const steady: Array<{ rate: number; p50: number; p99: number; non2xx: number }> = [];
   try {
-    await load(token, { connections: 20, duration: 3 }); // warm-up
+    await load(token, { connections: 20, duration: o.warmupSeconds }); // warm-up
     for (let run = 1; run <= RUNS; run++) {
       const before = Number((await db.query(`SELECT count(*) AS n FROM complaint c JOIN outbox_message o ON o.payload->>'caseId' = c.id::text`)).rows[0].n);
       const r = await load(token, { connections: 40, pipelining: 1, duration: SATURATION_SECONDS });
@@ -112,10 +140,10 @@ async function main(): Promise<void> {
         committed: after - before,
         seconds: r.duration,
       });
-      process.stdout.write(`saturation run ${run}: ${saturation.at(-1)!.acceptedPerSec}/s accepted, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, committed ${after - before}\n`);
+      o.progress(`saturation run ${run}: ${saturation.at(-1)!.acceptedPerSec}/s accepted, p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms, committed ${after - before}\n`);
       const s = await load(token, { connections: 50, overallRate: STEADY_RATE, duration: STEADY_SECONDS });
       steady.push({ rate: Math.round(s['2xx'] / s.duration), p50: s.latency.p50, p99: s.latency.p99, non2xx: s.non2xx });
-      process.stdout.write(`steady run ${run}: ${steady.at(-1)!.rate}/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms\n`);
+      o.progress(`steady run ${run}: ${steady.at(-1)!.rate}/s, p50 ${s.latency.p50} ms, p99 ${s.latency.p99} ms\n`);
     }
   } finally {
     await db.end();
@@ -128,7 +156,7 @@ async function main(): Promise<void> {
     benchmark: 'intake (issue 3): hotline complaints accepted, committed with their outbox row',
     at: new Date().toISOString(),
     machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    settings: { runs: RUNS, saturation: { connections: 40, seconds: SATURATION_SECONDS }, steady: { rate: STEADY_RATE, connections: 50, seconds: STEADY_SECONDS }, poolSize: process.env.BENCH_POOL_SIZE ?? '20' },
+    settings: { runs: RUNS, saturation: { connections: 40, seconds: SATURATION_SECONDS }, steady: { rate: STEADY_RATE, connections: 50, seconds: STEADY_SECONDS }, poolSize: o.poolSize },
     median: {
       acceptedPerSec: median(saturation.map((s) => s.acceptedPerSec)),
       saturationP50Ms: median(saturation.map((s) => s.p50)),
@@ -139,9 +167,14 @@ async function main(): Promise<void> {
     },
     runs: { saturation, steady },
   };
+  return summary;
+}
+
+async function main(): Promise<void> {
+  const summary = await runIntakeLoad();
   mkdirSync('bench/results', { recursive: true });
   writeFileSync('bench/results/intake-load.json', JSON.stringify(summary, null, 2));
   process.stdout.write(`${JSON.stringify(summary.median, null, 2)}\n`);
 }
 
-await main();
+if (isEntryPoint(import.meta.url)) await main();

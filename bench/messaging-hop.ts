@@ -35,6 +35,10 @@
  * bench/dist/bench/messaging-hop.js). Output: JSON on stdout and bench/results/messaging-hop.json.
  * It creates a RabbitMQ vhost (rabbitmqctl, as root) and two databases, and removes them at the end.
  * Only 127.0.0.1 is contacted (PG_URL / AMQP_URL from test/support/infra.ts).
+ *
+ * runMessagingHop(options) is the same measurement as a function: bench/season-replay.ts runs it as
+ * its ceiling phase, with the season's own complaint.received payloads (`payloads`) and other sizes;
+ * the command's output and file are as before.
  */
 import 'reflect-metadata';
 import { fork } from 'node:child_process';
@@ -70,6 +74,7 @@ import { cpuSnapshot, cpuUsage, waitForQuiet as waitForIdle } from './support/cp
 import { latencyStats, medians, round } from './support/stats.js';
 import type { LatencyStats } from './support/stats.js';
 import { abortOnBudgetOrSignal, assertLocalServices, removeVhost } from './support/services.js';
+import { isEntryPoint } from './support/entry.js';
 
 // Nest's start-up chatter (LOG level) would go to stdout, where the JSON summary goes.
 Logger.overrideLogger(['error', 'warn']);
@@ -163,7 +168,7 @@ const wallNow = () => performance.timeOrigin + performance.now();
 // ------------------------------------------------------------------------------------------------
 
 /** A valid complaint.received v1 payload (kpi validates it; an invalid one would be dead-lettered). */
-function complaintPayload(i: number): ComplaintReceivedV1 {
+function syntheticPayload(i: number): ComplaintReceivedV1 {
   return {
     caseId: randomUUID(),
     caseNumber: `GR-20261129-${String(i % 1_000_000).padStart(6, '0')}`,
@@ -180,6 +185,10 @@ function complaintPayload(i: number): ComplaintReceivedV1 {
     receivedAt: new Date().toISOString(),
   };
 }
+
+/** The payload of event i: the synthetic one above, or the caller's (runMessagingHop `payloads`). */
+let payloadOf: (i: number) => ComplaintReceivedV1 = syntheticPayload;
+const complaintPayload = (i: number): ComplaintReceivedV1 => payloadOf(i);
 
 /** The same bytes the relay would publish for that payload (for the baseline). */
 function envelopeBytes(i: number): Buffer {
@@ -652,7 +661,49 @@ function machineFacts(pgVersion: string, rabbitVersion: string) {
 
 // ---------------------------------------------------------------------- main
 
+export interface MessagingHopOptions {
+  runs: number;
+  throughputEvents: number;
+  latencyRate: number;
+  latencySeconds: number;
+  budgetMs: number;
+  quietWaitMs: number;
+  /** Payload of the i-th complaint.received (hop and baseline); default a synthetic one. */
+  payloads: (i: number) => ComplaintReceivedV1;
+  /** Skip the warm-up run (not reported) before the measured rounds. */
+  skipWarmup: boolean;
+}
+
+/**
+ * The measurement as a function: its own vhost and two databases, removed at the end; returns the
+ * summary the command writes (medians over `runs` rounds of the four measurements). Sizes default
+ * to the command's (and its BENCH_* variables).
+ */
+export async function runMessagingHop(options: Partial<MessagingHopOptions> = {}): Promise<Record<string, unknown>> {
+  const saved = { ...SETTINGS };
+  const savedPayloadOf = payloadOf;
+  const { payloads, skipWarmup, ...sizes } = options;
+  Object.assign(SETTINGS, sizes);
+  if (payloads) payloadOf = payloads;
+  try {
+    return await measureHop(skipWarmup ?? false, payloads ? 'the caller\'s complaint.received payloads' : 'synthetic complaint.received payloads');
+  } finally {
+    Object.assign(SETTINGS, saved);
+    payloadOf = savedPayloadOf;
+  }
+}
+
 async function main(): Promise<void> {
+  const summary = await measureHop(false);
+  const json = JSON.stringify(summary, null, 2);
+  mkdirSync(dirname(RESULT_FILE), { recursive: true });
+  writeFileSync(`${RESULT_FILE}.tmp`, json + '\n');
+  renameSync(`${RESULT_FILE}.tmp`, RESULT_FILE);
+  process.stdout.write(json + '\n');
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] written ${RESULT_FILE}\n`);
+}
+
+async function measureHop(skipWarmup: boolean, payloadNote?: string): Promise<Record<string, unknown>> {
   const startedAt = new Date();
   const deadline = Date.now() + SETTINGS.budgetMs;
   const tag = `heating_bench_${process.pid}`;
@@ -757,8 +808,8 @@ async function main(): Promise<void> {
     const pids = { 'node-intake+bench': process.pid, 'node-kpi': kpiChild.pid };
 
     // Warm-up (JIT, pools, channels), not reported.
-    log('warm-up');
-    {
+    if (!skipWarmup) {
+      log('warm-up');
       const saved = { ...SETTINGS };
       SETTINGS.throughputEvents = 2_000;
       await baselineThroughput(base, { deadline, pids });
@@ -819,6 +870,7 @@ async function main(): Promise<void> {
         consumer: 'kpi KpiEventsConsumer.onReceived (inbox row + kpi_event row, one transaction), separate process',
         producer: 'intake Outbox.add + OutboxRelay + RmqPublisher, benchmark process',
         queue: 'heating.kpi (quorum); complaint.received unbound from heating.dispatch and heating.sms-survey',
+        ...(payloadNote ? { payloads: payloadNote } : {}),
       },
       medians: {
         baselineEventsPerSec: med.baselineThroughput.eventsPerSec,
@@ -834,12 +886,7 @@ async function main(): Promise<void> {
       runs,
       discardedRuns: discarded,
     };
-    const json = JSON.stringify(summary, null, 2);
-    mkdirSync(dirname(RESULT_FILE), { recursive: true });
-    writeFileSync(`${RESULT_FILE}.tmp`, json + '\n');
-    renameSync(`${RESULT_FILE}.tmp`, RESULT_FILE);
-    process.stdout.write(json + '\n');
-    log(`written ${RESULT_FILE}`);
+    return summary;
   } finally {
     await cleanup();
     disarm();
@@ -851,7 +898,7 @@ if (process.argv[2] === 'kpi-service') {
     process.stderr.write(`kpi child failed: ${(error as Error).stack}\n`);
     process.exit(1);
   });
-} else {
+} else if (isEntryPoint(import.meta.url)) {
   main().then(
     () => process.exit(0),
     (error) => {

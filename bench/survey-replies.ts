@@ -30,6 +30,7 @@ import { cpus, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { connect } from 'amqplib';
 import pg from 'pg';
+import { phoneVaultFor, readPhoneKeys } from '#shared';
 import { createVhost, deleteVhost, dropDatabase, freshDatabase } from '../test/support/infra.js';
 import { cpuSnapshot, cpuUsage, waitForQuiet as waitForIdle } from './support/cpu.js';
 import { median } from './support/stats.js';
@@ -106,15 +107,18 @@ function startSmsSurvey(databaseUrl: string, amqpUrl: string): Promise<ChildProc
   });
 }
 
-/** Surveys awaiting a reply, one per phone, as sendNextFor leaves them (inserted in one statement). */
+/** The service's PhoneVault: the same keys (PHONE_KEYS of its environment, else derived from AUTH_SECRET). */
+const vault = phoneVaultFor(readPhoneKeys({ ...process.env, ...SERVICE_ENV }).settings, SECRET);
+
+/** Surveys awaiting a reply, one per phone, as sendNextFor leaves them (inserted in one statement; numbers sealed as the service stores them). */
 async function seed(db: pg.Client, run: number, n: number): Promise<string[]> {
   const phones = Array.from({ length: n }, (_, i) => `15${String(run).padStart(2, '0')}${String(i).padStart(7, '0')}`);
   await db.query(
-    `INSERT INTO survey (id, case_id, case_number, company_id, authority_id, phone, status, created_at, sent_at, expires_at)
-     SELECT gen_random_uuid(), gen_random_uuid(), 'GR-20261201-' || lpad(i::text, 6, '0'), 'HC0001', 'AU210100', p,
+    `INSERT INTO survey (id, case_id, case_number, company_id, authority_id, phone_enc, phone_hash, status, created_at, sent_at, expires_at)
+     SELECT gen_random_uuid(), gen_random_uuid(), 'GR-20261201-' || lpad(i::text, 6, '0'), 'HC0001', 'AU210100', e, h,
             'awaiting_reply', now(), now(), now() + interval '7 days'
-     FROM unnest($1::text[]) WITH ORDINALITY AS t(p, i)`,
-    [phones],
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS t(e, h, i)`,
+    [phones.map((p) => vault.seal(p)), phones.map((p) => vault.hash(p))],
   );
   return phones;
 }

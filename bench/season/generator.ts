@@ -125,6 +125,23 @@ export interface ReturnStep {
   approved: boolean;
 }
 
+/**
+ * 延期: the company asks the authority for more natural days before the deadline; the authority
+ * decides before the feedback. Drawn from a random stream of its own, so the rest of the season
+ * (every other draw, event and figure) is the same with or without it. The generated deadlines and
+ * overdue marks do not move: an approved request is one whose case then finished within the
+ * original deadline anyway; a case that went overdue (late feedback, or none) had its request rejected.
+ * No event reaches kpi for it (dispatch tells the company by webhook, case.extension_decided).
+ */
+export interface ExtensionStep {
+  at: number;
+  /** Natural days asked for (1–7). */
+  days: number;
+  reason: string;
+  decidedAt: number;
+  approved: boolean;
+}
+
 export interface SurveyStep {
   surveyId: string;
   reason: 'closed' | 'rectified';
@@ -177,6 +194,8 @@ export interface SeasonCase {
   complexity: Complexity;
   /** When the authority graded it complex (null: general). */
   gradedAt: number | null;
+  /** The company's extension request (延期) and the authority's decision, if it asked. */
+  extension: ExtensionStep | null;
   /** Final deadline. */
   dueAt: number;
   overdueAt: number | null;
@@ -267,6 +286,7 @@ const SUFFIX_TYPOS: Record<string, string[]> = { 小区: ['小去', '晓区'], �
 const TAILS = ['小区', '花园', '家园', '新村', '雅苑', '公寓', '号院', '嘉园'];
 const CN_PHASES = ['一', '二', '三'];
 const UNKNOWN_NAMES = ['万科城', '保利花园', '华润置地', '中海国际', '碧桂园', '恒大名都', '龙湖天街', '融创壹号', '世茂滨江', '金地檀府', '远洋天著', '招商雍景湾'];
+const EXTENSION_REASONS = ['需更换庭院管网阀门，备件预计 2 天后到货', '涉及单元立管改造，需协调楼内住户停水施工', '需待换热站检修完成后复测室温', '诉求人近期不在家，约定入户时间延后'];
 const REPEAT_TEXTS = ['还是不热，催一下，什么时候来人', '上次反映的问题还没人处理', '再次反映：暖气还是凉的', '说好今天来人，到现在没来'];
 
 /**
@@ -363,7 +383,7 @@ export class Season {
       CONSULTATION_CATEGORY_SHARES.map(([c]) => c),
       CONSULTATION_CATEGORY_SHARES.map(([, s]) => s),
     );
-    const state: GenerationState = { life, ids, residents: [], nextResident: 1, routes: new Map(), nextConsultationResident: 50_000_000 };
+    const state: GenerationState = { life, ids, extensions: new Random(seed, 11), residents: [], nextResident: 1, routes: new Map(), nextConsultationResident: 50_000_000 };
     let serial = 0;
     let caseIndex = 0;
     for (let d = 0; d < this.calendar.days; d++) {
@@ -491,6 +511,7 @@ export class Season {
       signedAt: null,
       complexity: 'general',
       gradedAt: null,
+      extension: null,
       dueAt: 0,
       overdueAt: null,
       feedback: null,
@@ -568,6 +589,7 @@ export class Season {
     }
     const overdueAt = c.dueAt + Math.round(r.between(1_000, MONITOR_SWEEP_MS));
     if (c.feedback === null || c.feedback.at > overdueAt) c.overdueAt = overdueAt;
+    c.extension = this.extension(s.extensions, c);
 
     // 6. Surveys and bad ratings.
     if (c.closedAt !== null) {
@@ -588,6 +610,30 @@ export class Season {
     c.events = events.map((e) => e.envelope);
     c.eventTimes = events.map((e) => e.at);
     return c;
+  }
+
+  /**
+   * Whether the company asks for more days (its own stream: no other draw changes). Mostly complex
+   * cases and cases that end up late or without feedback; rarely the others. Asked after the grading
+   * (or the signing) and decided before the feedback and the deadline (see ExtensionStep).
+   */
+  private extension(r: Random, c: SeasonCase): ExtensionStep | null {
+    if (c.signedAt === null) return null;
+    const late = c.feedback === null || c.feedback.at > c.dueAt;
+    const p = late ? 0.45 : c.complexity === 'complex' ? 0.25 : 0.01;
+    const draw = r.next();
+    const days = c.complexity === 'complex' ? r.int(2, 7) : r.int(1, 3);
+    const reason = r.pick(EXTENSION_REASONS);
+    const x = r.next();
+    const y = r.next();
+    if (draw >= p) return null;
+    const from = Math.max(c.signedAt, c.gradedAt ?? 0);
+    // Approved only where the case then finished within the original deadline (nothing to move).
+    const end = late ? c.dueAt - 30 * MIN_MS : Math.min(c.feedback!.at, c.dueAt) - MIN_MS;
+    if (end - from < 4 * MIN_MS) return null;
+    const at = from + Math.round((end - from) * (0.1 + 0.4 * x));
+    const decidedAt = at + Math.round((end - at) * (0.2 + 0.6 * y));
+    return { at, days, reason, decidedAt, approved: !late };
   }
 
   /** The resident who calls: mostly a new one; some call again (another category, or after closure). */
@@ -866,6 +912,8 @@ export class Season {
 interface GenerationState {
   life: Random;
   ids: Random;
+  /** Extension requests only (a stream of its own: the season is the same without them). */
+  extensions: Random;
   residents: Resident[];
   nextResident: number;
   nextConsultationResident: number;
