@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
 import { CLOCK, naturalDayDeadline, Outbox } from '#shared';
-import type { Clock } from '#shared';
+import type { Clock, EventPayload } from '#shared';
 import type { Company } from '../registry/registry.entities.js';
 import { logActions } from './case-log.js';
 import type { Actor, LogEntry } from './case-log.js';
@@ -94,10 +94,16 @@ export class CaseAssignment {
 
   /** The assignment's `case.dispatched` event (outbox) and the company's webhook, in the caller's transaction. */
   async announce(em: EntityManager, a: Assignment): Promise<void> {
+    await this.outbox.add(em, 'case.dispatched', await this.dispatchedEvent(em, a));
+    await this.notifyCompany(em, a);
+  }
+
+  /** What `case.dispatched` says of an assignment. */
+  async dispatchedEvent(em: EntityManager, a: Assignment): Promise<EventPayload<'case.dispatched'>> {
     const { before, updated, company, how } = a;
     const previousCompanyId = before.companyId;
     const station = updated.communityId ? (await this.registry.snapshot(em)).stationOf(updated.communityId) : undefined;
-    await this.outbox.add(em, 'case.dispatched', {
+    return {
       caseId: updated.id,
       caseNumber: updated.caseNumber,
       companyId: company.id,
@@ -114,7 +120,11 @@ export class CaseAssignment {
       communityName: updated.communityName,
       ...(updated.communityId ? { communityId: updated.communityId } : {}),
       ...(station ? { stationId: station.id, stationName: station.name } : {}),
-    });
-    await this.notifier.notify(em, company.id, updated.id, 'case.dispatched', this.notifier.caseFor(updated));
+    };
+  }
+
+  /** The company's `case.dispatched` webhook (queued in the caller's transaction, sent after commit). */
+  async notifyCompany(em: EntityManager, a: Assignment): Promise<void> {
+    await this.notifier.notify(em, a.company.id, a.updated.id, 'case.dispatched', this.notifier.caseFor(a.updated));
   }
 }

@@ -1,13 +1,14 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { EntityManager } from 'typeorm';
-import { CLOCK, PHONE_VAULT } from '#shared';
-import type { Clock, ComplaintReceivedV1, PhoneVault } from '#shared';
+import { CLOCK, Outbox, OUTBOX_COLUMNS, PHONE_VAULT } from '#shared';
+import type { Clock, ComplaintReceivedV1, EventPayload, PhoneVault } from '#shared';
+import { modifyReturning } from '../webhooks/webhook-sql.js';
 import { IncidentsService } from '../incidents/incidents.service.js';
 import { Company } from '../registry/registry.entities.js';
 import type { RoutingDecision } from '../routing/case-router.js';
 import { CommunityIndexHolder } from '../routing/community-index.holder.js';
 import { CaseAssignment, DISPATCH_LIMIT_MS } from './case-assignment.js';
-import { logActions, SYSTEM } from './case-log.js';
+import { chainedLogInsert, logActions, SYSTEM } from './case-log.js';
 import { protectCasePhone } from './case-phone.js';
 import type { LogEntry } from './case-log.js';
 import { DispatchCase } from './dispatch-case.entity.js';
@@ -22,13 +23,14 @@ export class CaseDispatcher {
     private readonly communities: CommunityIndexHolder,
     @Inject(CLOCK) private readonly clock: Clock,
     @Inject(PHONE_VAULT) private readonly vault: PhoneVault,
+    private readonly outbox: Outbox,
   ) {}
 
   /**
-   * The hot path of every complaint: the case is written once, already assigned, with its log
-   * steps in one statement, its event, its webhook (one statement, leased for sending straight
-   * after commit) and the outage check (one statement below the threshold). Registry look-ups
-   * come from the in-memory snapshot.
+   * The hot path of every complaint: the case is written once, already assigned, together with its
+   * log steps and its event (one statement), then its webhook (one statement, leased for sending
+   * straight after commit) and the outage check (one statement below the threshold). Registry
+   * look-ups come from the in-memory snapshot.
    */
   async dispatch(em: EntityManager, complaint: ComplaintReceivedV1): Promise<DispatchCase> {
     const registry = await this.communities.snapshot(em);
@@ -103,14 +105,32 @@ export class CaseDispatcher {
       detail: { communityId: decision.communityId, ...c.routing, ...(c.correctedNamedCompanyId ? { correctedNamedCompanyId: c.correctedNamedCompanyId } : {}) },
     });
     const assigned = assignment.updated;
-    await em.insert(DispatchCase, assigned);
-    await logActions(em, [received, assignment.log], { head: null });
-    await this.assignment.announce(em, assignment);
+    await this.recordRouted(em, assigned, [received, assignment.log], await this.assignment.dispatchedEvent(em, assignment));
+    await this.assignment.notifyCompany(em, assignment);
     // Under an open outage incident the case joins it; enough complaints under one station propose one.
     await this.incidents.onCaseRouted(em, assigned);
     return assigned;
   }
 
+  /**
+   * One statement for the routed case: its row, its first two log steps with the audit chain's
+   * head, and its `case.dispatched` outbox row (what would otherwise be three round trips).
+   */
+  private async recordRouted(em: EntityManager, c: DispatchCase, steps: LogEntry[], event: EventPayload<'case.dispatched'>): Promise<void> {
+    const [caseSql, caseParams] = em.createQueryBuilder().insert().into(DispatchCase).values(c).updateEntity(false).getQueryAndParameters();
+    const log = chainedLogInsert(steps, null, caseParams.length + 1);
+    const outbox = this.outbox.prepare(em, 'case.dispatched', event);
+    const first = caseParams.length + log.params.length + 1;
+    const placeholders = outbox.values.map((_, i) => `$${first + i}`).join(', ');
+    const rows = await modifyReturning<{ logged: number }>(
+      em,
+      `WITH routed_case AS (${caseSql} RETURNING id), ${log.ctes},
+            routed_event AS (INSERT INTO outbox_message (${OUTBOX_COLUMNS}) VALUES (${placeholders}) RETURNING id)
+       SELECT (SELECT count(*) FROM routed_case)::int + (SELECT count(*) FROM ${log.headCte})::int + (SELECT count(*) FROM routed_event)::int AS logged`,
+      [...caseParams, ...log.params, ...outbox.values],
+    );
+    if (rows[0]?.logged !== 3) throw new Error(`case ${c.id} was not recorded whole (${rows[0]?.logged ?? 0} of 3 parts); the transaction is rolled back`);
+  }
 }
 
 /** The structured part of a routing decision, kept with the case: method, confidence, ranked candidates. */

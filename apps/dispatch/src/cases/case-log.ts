@@ -45,12 +45,24 @@ export async function logAction(em: EntityManager, caseId: string, actor: Actor,
 export async function logActions(em: EntityManager, entries: LogEntry[], known?: { head: null }): Promise<void> {
   if (entries.length === 0) return;
   const caseId = entries[0].caseId;
-  if (entries.some((e) => e.caseId !== caseId)) throw new Error('logActions appends the steps of one case at a time');
   let head: string | null = null;
   if (!known) {
     const [row]: Array<{ hash: string }> = await em.query(`SELECT hash FROM case_audit_head WHERE case_id = $1 FOR UPDATE`, [caseId]);
     head = row?.hash ?? null;
   }
+  const log = chainedLogInsert(entries, head, 1);
+  const moved = await modifyReturning(em, `WITH ${log.ctes} SELECT case_id FROM ${log.headCte}`, log.params);
+  if (moved.length === 0) throw new Error(`the audit chain of case ${caseId} moved on meanwhile; the transaction is rolled back`);
+}
+
+/**
+ * The two CTEs that append steps of one case to its action log and move its chain head, for a
+ * statement that writes other rows too (their parameters numbered from `firstParam`). The
+ * `headCte` returns the case's id when the head moved, no row if the chain moved on meanwhile.
+ */
+export function chainedLogInsert(entries: LogEntry[], head: string | null, firstParam: number): { ctes: string; headCte: string; params: unknown[] } {
+  const caseId = entries[0].caseId;
+  if (entries.some((e) => e.caseId !== caseId)) throw new Error('logActions appends the steps of one case at a time');
   const chained = chainEntries(
     head,
     entries.map(({ actor, at, action, change = {} }) => ({
@@ -65,26 +77,24 @@ export async function logActions(em: EntityManager, entries: LogEntry[], known?:
       detail: JSON.parse(JSON.stringify(change.detail ?? {})) as Record<string, unknown>,
     })),
   );
+  const p = (i: number) => `$${firstParam + i - 1}`;
   const params: unknown[] = [caseId, chained[chained.length - 1].hash, chained.length, head];
   const values = chained.map((c) => {
     params.push(c.at, c.actorRole, c.actorId, c.action, c.fromStatus, c.toStatus, JSON.stringify(c.detail), c.prevHash, c.hash);
     const n = params.length;
-    return `($1, $${n - 8}, $${n - 7}, $${n - 6}, $${n - 5}, $${n - 4}, $${n - 3}, $${n - 2}::jsonb, $${n - 1}, $${n})`;
+    return `(${p(1)}, ${p(n - 8)}, ${p(n - 7)}, ${p(n - 6)}, ${p(n - 5)}, ${p(n - 4)}, ${p(n - 3)}, ${p(n - 2)}::jsonb, ${p(n - 1)}, ${p(n)})`;
   });
-  const moved = await modifyReturning(
-    em,
-    `WITH entries AS (
+  const ctes = `log_entries AS (
        INSERT INTO case_action (case_id, at, actor_role, actor_id, action, from_status, to_status, detail, prev_hash, hash)
        VALUES ${values.join(', ')}
        RETURNING id
-     )
-     INSERT INTO case_audit_head (case_id, hash, count) VALUES ($1, $2, $3)
-     ON CONFLICT (case_id) DO UPDATE SET hash = EXCLUDED.hash, count = case_audit_head.count + EXCLUDED.count
-       WHERE case_audit_head.hash IS NOT DISTINCT FROM $4
-     RETURNING case_id`,
-    params,
-  );
-  if (moved.length === 0) throw new Error(`the audit chain of case ${caseId} moved on meanwhile; the transaction is rolled back`);
+     ), log_head AS (
+       INSERT INTO case_audit_head (case_id, hash, count) VALUES (${p(1)}, ${p(2)}, ${p(3)})
+       ON CONFLICT (case_id) DO UPDATE SET hash = EXCLUDED.hash, count = case_audit_head.count + EXCLUDED.count
+         WHERE case_audit_head.hash IS NOT DISTINCT FROM ${p(4)}
+       RETURNING case_id
+     )`;
+  return { ctes, headCte: 'log_head', params };
 }
 
 /** What each action is called in a case's timeline. */
