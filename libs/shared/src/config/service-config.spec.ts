@@ -69,6 +69,14 @@ describe('settings given in the environment are read and converted', () => {
     expect(loadServiceConfig('sms-survey', env, 'embedded').port).toBe(9003);
     expect(loadServiceConfig('kpi', env, 'embedded').port).toBe(8080);
   });
+  it('group commit: kpi defaults to one transaction at a time of up to 64 events, the others to 4 of up to 16; INBOX_* and <SERVICE>_INBOX_* override', () => {
+    expect(loadServiceConfig('kpi', {}, 'embedded').inbox).toEqual({ maxBatch: 64, concurrency: 1 });
+    expect(loadServiceConfig('dispatch', {}, 'embedded').inbox).toEqual({ maxBatch: 16, concurrency: 4 });
+    const env = { INBOX_BATCH_SIZE: '8', INBOX_CONCURRENCY: '2', KPI_INBOX_CONCURRENCY: '1' };
+    expect(loadServiceConfig('intake', env, 'embedded').inbox).toEqual({ maxBatch: 8, concurrency: 2 });
+    expect(loadServiceConfig('kpi', env, 'embedded').inbox).toEqual({ maxBatch: 8, concurrency: 1 });
+    expect(configErrorOf(() => loadServiceConfig('kpi', { INBOX_CONCURRENCY: '0' }, 'embedded')).problems).toEqual(['INBOX_CONCURRENCY must be between 1 and 100']);
+  });
   it('envPrefix turns sms-survey into SMS_SURVEY', () => {
     expect(envPrefix('sms-survey')).toBe('SMS_SURVEY');
     expect(envPrefix('intake')).toBe('INTAKE');

@@ -20,6 +20,19 @@ export function envPrefix(service: ServiceName): string {
   return service.toUpperCase().replace(/-/g, '_');
 }
 
+/**
+ * Consumer group commit per service. kpi is a single writer: every event moves shared aggregate
+ * rows (its city's, its authority's), so two of its transactions at once, each holding several
+ * events, lock those rows in different orders and deadlock; one at a time, with bigger groups, it
+ * never waits. The other services' events touch rows of their own case.
+ */
+const INBOX_DEFAULTS: Record<ServiceName, { maxBatch: number; concurrency: number }> = {
+  intake: { maxBatch: 16, concurrency: 4 },
+  dispatch: { maxBatch: 16, concurrency: 4 },
+  'sms-survey': { maxBatch: 16, concurrency: 4 },
+  kpi: { maxBatch: 64, concurrency: 1 },
+};
+
 const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
 
 /** The environment as read; validated once at start-up. */
@@ -197,8 +210,8 @@ export function loadServiceConfig(service: ServiceName, env: NodeJS.ProcessEnv, 
     AMQP_PREFETCH: env.AMQP_PREFETCH ?? '32',
     DATABASE_POOL_SIZE: env.DATABASE_POOL_SIZE ?? '10',
     OUTBOX_POLL_MS: env.OUTBOX_POLL_MS ?? '500',
-    INBOX_BATCH_SIZE: env.INBOX_BATCH_SIZE ?? '16',
-    INBOX_CONCURRENCY: env.INBOX_CONCURRENCY ?? '4',
+    INBOX_BATCH_SIZE: env[`${prefix}_INBOX_BATCH_SIZE`] ?? env.INBOX_BATCH_SIZE ?? String(INBOX_DEFAULTS[service].maxBatch),
+    INBOX_CONCURRENCY: env[`${prefix}_INBOX_CONCURRENCY`] ?? env.INBOX_CONCURRENCY ?? String(INBOX_DEFAULTS[service].concurrency),
     DATA_DIR: env.DATA_DIR,
     SEED_DEMO_DATA: env.SEED_DEMO_DATA ?? (defaultMode === 'embedded' ? 'true' : 'false'),
     TRUST_PROXY: env.TRUST_PROXY ?? 'loopback',
