@@ -17,10 +17,14 @@ interface Waiting extends DeliveredAttempt {
 /** Most attempts written by one statement. */
 const MAX_BATCH = 500;
 
+/** How long a first success waits for others before its batch is written (off the webhook's path). */
+const COALESCE_MS = 20;
+
 /**
  * Records successful webhook attempts in batches: one statement marks every delivery of the batch
- * delivered and logs its attempt (group commit: while one batch is being written the next one
- * collects, so an idle dispatcher writes at once and a busy one writes many per round trip).
+ * delivered and logs its attempt. A batch collects for COALESCE_MS after its first attempt, and
+ * while one batch is being written the next one collects, so a busy dispatcher writes many per
+ * round trip. The webhook has already arrived: only its bookkeeping waits.
  *
  * `add` resolves true once the attempt is recorded, false when the delivery was no longer pending
  * (settled meanwhile, e.g. failed when a 410 disabled the endpoint): the caller records that one
@@ -29,6 +33,7 @@ const MAX_BATCH = 500;
 export class DeliveredBatch {
   private waiting: Waiting[] = [];
   private flushing = false;
+  private timer?: NodeJS.Timeout;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -38,7 +43,12 @@ export class DeliveredBatch {
   add(attempt: DeliveredAttempt): Promise<boolean> {
     return new Promise<boolean>((resolve, reject) => {
       this.waiting.push({ ...attempt, resolve, reject });
-      if (!this.flushing) void this.flush();
+      if (!this.flushing && !this.timer) {
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          void this.flush();
+        }, COALESCE_MS);
+      }
     });
   }
 

@@ -69,9 +69,10 @@ describe('settings given in the environment are read and converted', () => {
     expect(loadServiceConfig('sms-survey', env, 'embedded').port).toBe(9003);
     expect(loadServiceConfig('kpi', env, 'embedded').port).toBe(8080);
   });
-  it('group commit: kpi defaults to one transaction at a time of up to 64 events, the others to 4 of up to 16; INBOX_* and <SERVICE>_INBOX_* override', () => {
+  it('group commit: kpi defaults to one transaction at a time of up to 64 events, intake to 2 of up to 32, the others to 2 of up to 16; INBOX_* and <SERVICE>_INBOX_* override', () => {
     expect(loadServiceConfig('kpi', {}, 'embedded').inbox).toEqual({ maxBatch: 64, concurrency: 1 });
-    expect(loadServiceConfig('dispatch', {}, 'embedded').inbox).toEqual({ maxBatch: 16, concurrency: 4 });
+    expect(loadServiceConfig('intake', {}, 'embedded').inbox).toEqual({ maxBatch: 32, concurrency: 2 });
+    expect(loadServiceConfig('dispatch', {}, 'embedded').inbox).toEqual({ maxBatch: 16, concurrency: 2 });
     const env = { INBOX_BATCH_SIZE: '8', INBOX_CONCURRENCY: '2', KPI_INBOX_CONCURRENCY: '1' };
     expect(loadServiceConfig('intake', env, 'embedded').inbox).toEqual({ maxBatch: 8, concurrency: 2 });
     expect(loadServiceConfig('kpi', env, 'embedded').inbox).toEqual({ maxBatch: 8, concurrency: 1 });

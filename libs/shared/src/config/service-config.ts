@@ -21,15 +21,17 @@ export function envPrefix(service: ServiceName): string {
 }
 
 /**
- * Consumer group commit per service. kpi is a single writer: every event moves shared aggregate
- * rows (its city's, its authority's), so two of its transactions at once, each holding several
- * events, lock those rows in different orders and deadlock; one at a time, with bigger groups, it
- * never waits. The other services' events touch rows of their own case.
+ * Consumer group commit per service. Two transactions at once keep the database busy while one
+ * waits, and leave the groups big enough to save round trips (at 200 complaints/s, 4 at once gave
+ * groups of 1–2 and a p99 of 247 ms, 2 at once 176 ms: BENCHMARKS.md, "Dispatch"). intake's step
+ * is one statement, so its groups may be larger. kpi is a single writer: every event moves shared
+ * aggregate rows (its city's, its authority's), so two of its transactions at once, each holding
+ * several events, lock those rows in different orders and deadlock; one at a time it never waits.
  */
 const INBOX_DEFAULTS: Record<ServiceName, { maxBatch: number; concurrency: number }> = {
-  intake: { maxBatch: 16, concurrency: 4 },
-  dispatch: { maxBatch: 16, concurrency: 4 },
-  'sms-survey': { maxBatch: 16, concurrency: 4 },
+  intake: { maxBatch: 32, concurrency: 2 },
+  dispatch: { maxBatch: 16, concurrency: 2 },
+  'sms-survey': { maxBatch: 16, concurrency: 2 },
   kpi: { maxBatch: 64, concurrency: 1 },
 };
 
