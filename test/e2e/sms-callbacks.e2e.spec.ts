@@ -10,7 +10,7 @@ import { startEmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import type { EmbeddedSuite } from '../../apps/embedded/src/suite.js';
 import { eventually } from '../support/eventually.js';
 import { call } from '../support/http.js';
-import { findMobileNumbers, linesWithMobileNumbers } from '../support/phone-scan.js';
+import { columnsWithPlaintextPhones } from '../support/stored-phones.js';
 import { hotlineComplaint, temperatureSlip } from '../support/thin-loop.js';
 
 /*
@@ -273,13 +273,8 @@ describe('SMS reply callbacks (Aliyun SmsUp, Tencent) on the embedded suite', ()
     it('after the replies above (rated, unknown, redelivered, rejected) no table of sms-survey holds a number in clear, in any column', async () => {
       const tables = (await sql(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)) as Array<{ tablename: string }>;
       expect(await receipts()).toBeGreaterThan(5);
-      const clear: string[] = [];
-      for (const { tablename } of tables) {
-        for (const { row } of (await sql(`SELECT to_jsonb(t)::text AS row FROM "${tablename}" t`)) as Array<{ row: string }>) {
-          if (findMobileNumbers(row).length > 0) clear.push(...linesWithMobileNumbers([`${tablename}: ${row}`]));
-        }
-      }
-      expect(clear).toEqual([]);
+      expect(tables.length).toBeGreaterThan(3);
+      expect(await columnsWithPlaintextPhones((text, params) => sql(text, params))).toEqual([]);
     });
   });
 

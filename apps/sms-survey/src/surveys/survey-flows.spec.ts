@@ -26,6 +26,7 @@ import { SurveyExpiry } from './survey-expiry.js';
 import { NEXT_SURVEY_GAP_MS, SurveyLifecycle } from './survey-lifecycle.js';
 import { Survey } from './survey.entity.js';
 import { SurveysService } from './surveys.service.js';
+import { columnsWithPlaintextPhones } from '../../../../test/support/stored-phones.js';
 
 /*
  * The survey flows on a real (PGlite) database with a ManualClock: replies, the queue per phone,
@@ -623,19 +624,8 @@ describe('survey rounds: after a rectification the resident is asked again (surv
 });
 
 describe('phone numbers at rest (docs/security.md)', () => {
-  /**
-   * Every row of every table, as JSON, that holds a mainland mobile in clear: 11 digits on their
-   * own (schema_migration's 13-digit timestamps hold 1764400000… and are no number).
-   */
-  async function clearNumbers(): Promise<string[]> {
-    const tables = (await dataSource.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1`)) as Array<{ tablename: string }>;
-    const found: string[] = [];
-    for (const { tablename } of tables) {
-      const rows = (await dataSource.query(`SELECT to_jsonb(t)::text AS row FROM "${tablename}" t`)) as Array<{ row: string }>;
-      for (const { row } of rows) if (/(?<![0-9A-Za-z])1[3-9]\d{9}(?![0-9A-Za-z])/.test(row)) found.push(`${tablename}: ${row}`);
-    }
-    return found;
-  }
+  /** Every `table.column` of sms-survey's database that holds a mainland mobile in clear. */
+  const clearNumbers = () => columnsWithPlaintextPhones((text, params) => dataSource.query(text, params));
 
   it('after contacts, surveys, replies, 退订 and 订阅, a rectification round and a stranger, no table holds a number in clear; the SMS go to the numbers', async () => {
     const complaint = newEnvelope(
