@@ -57,7 +57,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { connect } from 'amqplib';
 import type { Channel, ChannelModel } from 'amqplib';
 import pg from 'pg';
@@ -72,21 +72,10 @@ import type { LatencyStats } from './support/stats.js';
 import { abortOnBudgetOrSignal, assertLocalServices, removeVhost as removeVhostOf, startServiceProcess as startServiceProcessIn, stopServiceProcess } from './support/services.js';
 import type { Running, Service } from './support/services.js';
 import { isEntryPoint } from './support/entry.js';
+import { intEnv, REPO_ROOT as ROOT } from './support/env.js';
 
 /** This benchmark reports p50 / p90 / p99. */
 const latency90 = (values: number[]): LatencyStats => latencyStats(values, 90);
-
-const THIS_FILE = fileURLToPath(import.meta.url);
-// bench/dist/bench/dispatch-latency.js → repository root
-const ROOT = join(dirname(THIS_FILE), '..', '..', '..');
-
-const intEnv = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 
 const ALL_SERVICES = process.env.BENCH_ALL_SERVICES === 'true';
 const SETTINGS = {

@@ -53,22 +53,15 @@ import { cpuBreakdown, cpuSnapshot, waitForQuiet } from './support/cpu.js';
 import type { CpuSnapshot } from './support/cpu.js';
 import { median, round } from './support/stats.js';
 import { COUNTER_COLUMNS } from '../apps/kpi/src/projection/read-model-store.js';
-
-const intEnv = (name: string, fallback: number | undefined): number | undefined => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-  return n;
-};
+import { intEnv } from './support/env.js';
 
 const SETTINGS = {
-  seed: intEnv('BENCH_SEED', SEASON_DEFAULTS.seed)!,
-  complaints: intEnv('BENCH_COMPLAINTS', SEASON_DEFAULTS.complaints)!,
-  consultations: intEnv('BENCH_CONSULTATIONS', undefined),
-  runs: intEnv('BENCH_RUNS', 3)!,
-  bulletinRuns: intEnv('BENCH_BULLETIN_RUNS', 5)!,
-  quietWaitMs: intEnv('BENCH_QUIET_WAIT_S', 300)! * 1000,
+  seed: intEnv('BENCH_SEED', SEASON_DEFAULTS.seed, 0)!,
+  complaints: intEnv('BENCH_COMPLAINTS', SEASON_DEFAULTS.complaints, 0)!,
+  consultations: intEnv('BENCH_CONSULTATIONS', undefined, 0),
+  runs: intEnv('BENCH_RUNS', 3, 0)!,
+  bulletinRuns: intEnv('BENCH_BULLETIN_RUNS', 5, 0)!,
+  quietWaitMs: intEnv('BENCH_QUIET_WAIT_S', 300, 0)! * 1000,
   quietBelowCores: 0.3,
   foreignCpuLimitCores: 0.2,
   attemptsPerRun: 3,

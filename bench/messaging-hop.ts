@@ -75,13 +75,13 @@ import { latencyStats, medians, round } from './support/stats.js';
 import type { LatencyStats } from './support/stats.js';
 import { abortOnBudgetOrSignal, assertLocalServices, removeVhost } from './support/services.js';
 import { isEntryPoint } from './support/entry.js';
+import { intEnv, REPO_ROOT as ROOT } from './support/env.js';
+
+const THIS_FILE = fileURLToPath(import.meta.url);
 
 // Nest's start-up chatter (LOG level) would go to stdout, where the JSON summary goes.
 Logger.overrideLogger(['error', 'warn']);
 
-const THIS_FILE = fileURLToPath(import.meta.url);
-// bench/dist/bench/messaging-hop.js → repository root
-const ROOT = join(dirname(THIS_FILE), '..', '..', '..');
 /*
  * Experiment switches (not used by `npm run bench:messaging`); each variant writes its own file
  * bench/results/messaging-hop.<variant>.json:
@@ -101,14 +101,6 @@ const VARIANT = [
   .filter(Boolean)
   .join('.');
 const RESULT_FILE = join(ROOT, 'bench', 'results', VARIANT ? `messaging-hop.${VARIANT}.json` : 'messaging-hop.json');
-
-const intEnv = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
 
 const SETTINGS = {
   runs: intEnv('BENCH_RUNS', 3),

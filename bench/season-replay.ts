@@ -72,7 +72,6 @@ import os from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import { connect } from 'amqplib';
@@ -92,39 +91,28 @@ import type { CpuSnapshot } from './support/cpu.js';
 import { abortOnBudgetOrSignal, assertLocalServices, procStatusKb, removeVhost, startServiceProcess, stopServiceProcess } from './support/services.js';
 import type { Running, Service } from './support/services.js';
 import { latencyStats, percentile, round } from './support/stats.js';
-
-const THIS_FILE = fileURLToPath(import.meta.url);
-// bench/dist/bench/season-replay.js → repository root
-const ROOT = join(dirname(THIS_FILE), '..', '..', '..');
-
-const intEnv = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer`);
-  return n;
-};
+import { intEnv, REPO_ROOT as ROOT } from './support/env.js';
 
 const SETTINGS = {
-  seed: intEnv('BENCH_SEED', SEASON_DEFAULTS.seed),
-  complaints: intEnv('BENCH_COMPLAINTS', SEASON_DEFAULTS.complaints),
+  seed: intEnv('BENCH_SEED', SEASON_DEFAULTS.seed, 0),
+  complaints: intEnv('BENCH_COMPLAINTS', SEASON_DEFAULTS.complaints, 0),
   /** Consultations answered at intake; default the generator's (complaints × 531/189). */
-  consultations: process.env.BENCH_CONSULTATIONS ? intEnv('BENCH_CONSULTATIONS', 0) : undefined,
+  consultations: process.env.BENCH_CONSULTATIONS ? intEnv('BENCH_CONSULTATIONS', 0, 0) : undefined,
   /** Operator requests outstanding at once (open HTTP requests to intake). */
-  inFlight: intEnv('BENCH_IN_FLIGHT', 64),
+  inFlight: intEnv('BENCH_IN_FLIGHT', 64, 0),
   intakeConnections: 32,
   /** Connections from the companies and the authorities to dispatch. */
   dispatchConnections: 16,
   /** A company signs this long after the webhook (plus up to signJitterMs), then feeds back after feedbackMs (+ jitter). */
   signMs: 100,
   signJitterMs: 400,
-  feedbackMs: intEnv('BENCH_FEEDBACK_MS', 500),
+  feedbackMs: intEnv('BENCH_FEEDBACK_MS', 500, 0),
   feedbackJitterMs: 1_500,
   /** Between the steps of a return, a re-grading, an extension or a bad rating (plus jitter). */
-  stepMs: intEnv('BENCH_STEP_MS', 300),
+  stepMs: intEnv('BENCH_STEP_MS', 300, 0),
   stepJitterMs: 700,
   /** A resident replies this long after the survey SMS (plus jitter). */
-  replyMs: intEnv('BENCH_REPLY_MS', 500),
+  replyMs: intEnv('BENCH_REPLY_MS', 500, 0),
   replyJitterMs: 1_500,
   /** Replies are pushed by the provider in batches (as Aliyun's SmsUp does). */
   replyBatch: 50,
@@ -132,12 +120,12 @@ const SETTINGS = {
   /** 1 company in failingEvery answers the first attempt of each delivery with 503; 1 in slowEvery answers after slowMs. */
   failingEvery: 10,
   slowEvery: 10,
-  slowMs: intEnv('BENCH_SLOW_MS', 300),
+  slowMs: intEnv('BENCH_SLOW_MS', 300, 0),
   /** Polling of dispatch (hand dispatches) and sms-survey (survey SMS). */
   pollMs: 500,
   /** The run ends when nothing moved for this long (something is lost or stuck). */
-  stallMs: intEnv('BENCH_STALL_S', 90) * 1000,
-  budgetMs: intEnv('BENCH_BUDGET_S', 3_600) * 1000,
+  stallMs: intEnv('BENCH_STALL_S', 90, 0) * 1000,
+  budgetMs: intEnv('BENCH_BUDGET_S', 3_600, 0) * 1000,
   /** Targets of issue 8 on this machine. */
   targetWallS: 600,
   targetRssMiB: 250,
@@ -158,7 +146,7 @@ const PHASES = {
   endToEnd: phaseOn('BENCH_PHASE_E2E'),
 };
 const PHASE_ORDER = ['season', 'ceiling', 'intake', 'endToEnd'] as const;
-const positive = (name: string, fallback: number) => Math.max(1, intEnv(name, fallback));
+const positive = (name: string, fallback: number) => Math.max(1, intEnv(name, fallback, 0));
 /** Sizes of the phases (their scripts' own defaults, except: no warm-up skipped, no rate sweep). */
 const PHASE_SETTINGS = {
   ceiling: {

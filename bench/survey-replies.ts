@@ -34,14 +34,7 @@ import { phoneVaultFor, readPhoneKeys } from '#shared';
 import { createVhost, deleteVhost, dropDatabase, freshDatabase } from '../test/support/infra.js';
 import { cpuSnapshot, cpuUsage, waitForQuiet as waitForIdle } from './support/cpu.js';
 import { median } from './support/stats.js';
-
-const intEnv = (name: string, fallback: number): number => {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`${name} must be a positive integer`);
-  return n;
-};
+import { intEnv } from './support/env.js';
 
 const SETTINGS = {
   runs: intEnv('BENCH_RUNS', 3),
