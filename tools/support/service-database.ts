@@ -1,4 +1,6 @@
-import { openDataSource } from '#shared';
+import { existsSync, readFileSync } from 'node:fs';
+import { openDataSource, phoneVaultFor, readPhoneKeys } from '#shared';
+import type { PhoneVault } from '#shared';
 import type { DatabaseConfig, SchemaDefinition } from '#shared';
 import type { DataSource } from 'typeorm';
 
@@ -35,8 +37,21 @@ export async function openServiceDatabase(o: ServiceDatabaseOptions): Promise<Da
   else if (url && /^postgres(ql)?:\/\/.+/.test(url)) database = { kind: 'postgres', url, poolSize: 2 };
   else usageError(`${o.urlVariable} (or DATABASE_URL) must be a postgres:// URL, or pass --embedded`, o.usage);
   const where = database.kind === 'postgres' ? `the ${o.service} database` : `${database.dataDir} (is the embedded suite still running?)`;
-  return openDataSource(database, o.schema).catch((error: unknown) => {
+  return openDataSource(database, o.schema, { phoneVault: commandPhoneVault(embedded) }).catch((error: unknown) => {
     process.stderr.write(`cannot open ${where}: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);
   });
+}
+
+/**
+ * The services' phone keys, for a pending migration that encrypts stored numbers: PHONE_KEYS /
+ * PHONE_INDEX_KEY, else keys derived from AUTH_SECRET (or the embedded suite's secret file), as
+ * the services derive them. None when neither is at hand: such a migration then says what to set.
+ */
+function commandPhoneVault(embedded: boolean): PhoneVault | undefined {
+  const { settings } = readPhoneKeys(process.env);
+  const secretFile = `${process.env.DATA_DIR ?? '.data'}/auth-secret`;
+  const secret = process.env.AUTH_SECRET || (embedded && existsSync(secretFile) ? readFileSync(secretFile, 'utf8').trim() : undefined);
+  if (!settings && !secret) return undefined;
+  return phoneVaultFor(settings, secret ?? '');
 }

@@ -137,6 +137,10 @@ export function attachPhoneVault(dataSource: DataSource, vault: PhoneVault): voi
 /** The vault a migration needs; a clear error when the data source was opened without one. */
 export function phoneVaultOf(dataSource: DataSource): PhoneVault {
   const vault = vaults.get(dataSource);
-  if (!vault) throw new Error('this migration encrypts stored phone numbers: open the database with a PhoneVault (openDataSource(..., { phoneVault }))');
+  if (!vault) {
+    throw new Error(
+      'this migration encrypts the phone numbers already stored and needs the services\' phone keys (PhoneVault): start the service once (it migrates with its keys), or set PHONE_KEYS and PHONE_INDEX_KEY (or AUTH_SECRET) for this command',
+    );
+  }
   return vault;
 }

@@ -113,7 +113,7 @@ export class Inbox {
         return results;
       });
     } catch (error) {
-      this.logger.debug?.(`a transaction of ${batch.length} messages failed (${error instanceof Error ? error.message : String(error)}); handling each alone`);
+      this.logger.debug(`a transaction of ${batch.length} messages failed (${error instanceof Error ? error.message : String(error)}); handling each alone`);
       for (const job of batch) await this.alone(job);
       return;
     }
